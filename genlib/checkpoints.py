@@ -1,0 +1,255 @@
+"""The run store. A run is a folder:
+
+    config.json       kind, model and training configs (plain dicts), provenance
+    history.json      status, message and one record per finished epoch (time, losses, metrics)
+    steps.npz         per-iteration series (losses, D outputs), float32
+    grids/epoch_NNN.png   the fixed-noise / fixed-latent sample grid of each epoch
+    weights/epoch_NNN.pt  generator (GAN, every epoch) or model (VAE, the last epoch) state dict
+    state.pt          everything needed to resume training (models, optimisers, RNG)
+
+Every file is written to a temporary name and renamed, and history.json is written last each epoch,
+so a run only ever lists epochs whose files are complete. Weights load with weights_only=True:
+loading never executes code from the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import RunError
+
+CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+FORMAT_VERSION = 1
+KINDS = ("vae", "gan", "classifier")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write(path, json.dumps(obj, indent=1, allow_nan=False).encode())
+
+
+def save_tensors(path: Path, obj) -> None:
+    """torch.save through a temporary file; obj holds only tensors, numbers, strings, lists and dicts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_tensors(path: Path):
+    """Load a weights file without ever unpickling code (weights_only=True)."""
+    if not path.is_file():
+        raise RunError(f"Weights file {path} is missing; the run is incomplete. Delete it or train it again.")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # corrupt zip, truncated file, or a pickle that asks for code
+        reason = "it asks to run code, which is refused" if "weights_only" in str(err) else "it is corrupt or truncated"
+        raise RunError(f"Weights file {path} cannot be loaded: {reason}. Delete the run or train it again.") from err
+
+
+def safe_run_name(name: str) -> str:
+    """A run name usable as one folder name, or a clear error."""
+    if not _SAFE_NAME.match(name or ""):
+        raise RunError(
+            f"Run name {name[:60]!r} is not allowed: use 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+@dataclass
+class RunSummary:
+    path: str
+    kind: str
+    epochs: int
+    status: str
+    arch: str
+    kl_weight: float | None = None
+    latent_dim: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        return {**d, **self.extra}
+
+
+class Run:
+    """One run folder. Reading methods raise RunError with a message a user can act on."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    # ---- creating and writing ----
+    @classmethod
+    def create(cls, path: Path | str, kind: str, model: dict, train: dict, provenance: dict) -> "Run":
+        run = cls(path)
+        if (run.path / "config.json").exists():
+            raise RunError(f"A run already exists at {run.path}; choose another name or delete it first.")
+        write_json(run.path / "config.json", {
+            "format": FORMAT_VERSION, "kind": kind, "model": model, "train": train, "provenance": provenance,
+        })
+        write_json(run.path / "history.json", {"status": "running", "message": "", "epochs": []})
+        return run
+
+    def save_epoch(self, epoch: int, record: dict, grid_png: bytes, weights: dict | None,
+                   steps: dict[str, np.ndarray], state: dict | None, history: dict,
+                   keep_every_epoch: bool) -> None:
+        """Write one finished epoch: grid, weights, steps, resume state, then the history (the commit point)."""
+        atomic_write(self.grid_path(epoch), grid_png)
+        if weights is not None:
+            save_tensors(self.weights_path(epoch), weights)
+            if not keep_every_epoch:
+                for old in self.path.glob("weights/epoch_*.pt"):
+                    if old != self.weights_path(epoch):
+                        old.unlink()
+        if state is not None:
+            save_tensors(self.path / "state.pt", state)
+        self.write_steps(steps)
+        self.write_history({**history, "epochs": history["epochs"] + [record]})
+
+    def write_steps(self, steps: dict[str, np.ndarray]) -> None:
+        import io
+        buf = io.BytesIO()
+        np.savez(buf, **{k: np.asarray(v, dtype=np.float32) for k, v in steps.items()})
+        atomic_write(self.path / "steps.npz", buf.getvalue())
+
+    def write_history(self, history: dict) -> None:
+        write_json(self.path / "history.json", history)
+
+    def set_status(self, status: str, message: str = "") -> None:
+        self.write_history({**self.history(), "status": status, "message": message})
+
+    # ---- reading ----
+    def _read_json(self, name: str) -> dict:
+        path = self.path / name
+        if not path.is_file():
+            raise RunError(f"{path} is missing; this folder is not a complete run.")
+        try:
+            obj = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as err:
+            raise RunError(f"{path} is not valid JSON ({err}); the run cannot be read.") from err
+        if not isinstance(obj, dict):
+            raise RunError(f"{path} does not hold a JSON object; the run cannot be read.")
+        return obj
+
+    def config(self) -> dict:
+        cfg = self._read_json("config.json")
+        version = cfg.get("format")
+        if not isinstance(version, int):
+            raise RunError(f"{self.path}/config.json has no format version; it was not written by genlib.")
+        if version > FORMAT_VERSION:
+            raise RunError(f"Run {self.path} was saved by a newer genlib (format {version}, this one reads "
+                           f"{FORMAT_VERSION}); update genlib to open it.")
+        if cfg.get("kind") not in KINDS:
+            raise RunError(f"Run {self.path} has unknown kind {cfg.get('kind')!r}.")
+        for part in ("model", "train"):
+            if not isinstance(cfg.get(part), dict):
+                raise RunError(f"{self.path}/config.json lacks its {part!r} settings.")
+        return cfg
+
+    def kind(self) -> str:
+        return self.config()["kind"]
+
+    def expect_kind(self, kind: str) -> dict:
+        cfg = self.config()
+        if cfg["kind"] != kind:
+            raise RunError(f"Run {self.path} is a {cfg['kind'].upper()} run, not a {kind.upper()} run.")
+        return cfg
+
+    def history(self) -> dict:
+        hist = self._read_json("history.json")
+        if not isinstance(hist.get("epochs"), list):
+            raise RunError(f"{self.path}/history.json has no epoch list; the run cannot be read.")
+        return hist
+
+    def steps(self) -> dict[str, np.ndarray]:
+        path = self.path / "steps.npz"
+        if not path.is_file():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                return {k: f[k] for k in f.files}
+        except Exception as err:
+            raise RunError(f"{path} is corrupt ({type(err).__name__}); the loss curves cannot be shown.") from err
+
+    def epochs_done(self) -> int:
+        return len(self.history()["epochs"])
+
+    def grid_path(self, epoch: int) -> Path:
+        return self.path / "grids" / f"epoch_{epoch:03d}.png"
+
+    def weights_path(self, epoch: int) -> Path:
+        return self.path / "weights" / f"epoch_{epoch:03d}.pt"
+
+    def epochs_with_weights(self) -> list[int]:
+        return sorted(int(p.stem.split("_")[1]) for p in self.path.glob("weights/epoch_*.pt"))
+
+    def resolve_epoch(self, epoch: int | None) -> int:
+        """The epoch to load (default: the last with weights), or a clear error."""
+        available = self.epochs_with_weights()
+        if not available:
+            raise RunError(f"Run {self.path} has no saved weights yet.")
+        if epoch is None:
+            return available[-1]
+        if epoch not in available:
+            raise RunError(f"Run {self.path} has no weights for epoch {epoch}; available: "
+                           f"{_ranges(available)}.")
+        return epoch
+
+    def summary(self) -> RunSummary:
+        cfg, hist = self.config(), self.history()
+        model, train = cfg["model"], cfg["train"]
+        return RunSummary(
+            path=str(self.path), kind=cfg["kind"], epochs=len(hist["epochs"]), status=hist.get("status", "?"),
+            arch=model.get("arch", ""), kl_weight=train.get("kl_weight"), latent_dim=model.get("latent_dim"),
+            extra={"name": self.path.name, "train_limit": train.get("train_limit")},
+        )
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path)
+
+
+def _ranges(epochs: list[int]) -> str:
+    return ", ".join(map(str, epochs)) if len(epochs) <= 6 else f"{epochs[0]}..{epochs[-1]}"
+
+
+def scan_runs(root: Path | str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
+    """Every run under root (default checkpoints/), and (path, problem) for folders that fail to read."""
+    root = Path(root or CHECKPOINTS_DIR)
+    runs, problems = [], []
+    for cfg_path in sorted(root.rglob("config.json")) if root.is_dir() else []:
+        try:
+            summary = Run(cfg_path.parent).summary()
+        except RunError as err:
+            problems.append((str(cfg_path.parent), str(err)))
+            continue
+        if summary.kind != "classifier":
+            runs.append(summary)
+    return runs, problems

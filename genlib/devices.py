@@ -1,0 +1,32 @@
+"""Which device to train on: cuda, then mps, then cpu, unless the user says otherwise."""
+from __future__ import annotations
+
+import torch
+
+from .errors import ConfigError
+
+
+def pick_device(name: str | None = None) -> torch.device:
+    if name in (None, "", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as err:
+        raise ConfigError(f"Unknown device {name!r}; use cpu, cuda, cuda:N, mps or auto.") from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"Device {name!r} was asked for but no CUDA GPU is available here; use cpu or auto.")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError(f"Device {name!r} was asked for but MPS is not available here; use cpu or auto.")
+    return device
+
+
+def describe(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type

@@ -1,0 +1,50 @@
+"""Walking latent spaces: interpolation, manifold grids, PCA projections."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def interpolate(z0: torch.Tensor, z1: torch.Tensor, points: int) -> torch.Tensor:
+    """Points on the straight lines from z0 to z1: (..., D) -> (..., points, D), ends included."""
+    t = torch.linspace(0, 1, points, dtype=z0.dtype, device=z0.device).view(*([1] * (z0.dim() - 1)), points, 1)
+    return z0.unsqueeze(-2) * (1 - t) + z1.unsqueeze(-2) * t
+
+
+def pca(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, the top principal directions (components, D) and the share of variance each explains."""
+    codes = np.asarray(codes, dtype=np.float64)
+    mean = codes.mean(0)
+    _, s, vt = np.linalg.svd(codes - mean, full_matrices=False)
+    explained = s**2 / max((s**2).sum(), 1e-12)
+    return mean, vt[:components], explained[:components]
+
+
+def project(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """2-D view of codes: as they are when D = 2, else their top principal components.
+
+    PCA is centred on the origin's own scale (no whitening), so a wide spread stays wide on screen.
+    Returns the projected points and the explained-variance shares (ones for 2-D codes).
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.shape[1] <= components:
+        return codes, np.ones(codes.shape[1])
+    mean, directions, explained = pca(codes, components)
+    return (codes - mean) @ directions.T, explained
+
+
+def manifold_codes(latent_dim: int, steps: int = 15, span: float = 3.0, directions: np.ndarray | None = None,
+                   origin: np.ndarray | None = None) -> torch.Tensor:
+    """A steps×steps grid of codes over [-span, span]² of the prior (2-D) or along two directions (D > 2).
+
+    Rows run from +span (top) to -span, so the grid reads like a plot with y up.
+    """
+    ticks = np.linspace(-span, span, steps)
+    ys, xs = np.meshgrid(ticks[::-1], ticks, indexing="ij")
+    plane = np.stack([xs.ravel(), ys.ravel()], 1)  # (steps², 2)
+    if directions is None:
+        if latent_dim == 2:
+            return torch.tensor(plane, dtype=torch.float32)
+        directions = np.eye(latent_dim)[:2]
+    origin = np.zeros(latent_dim) if origin is None else origin
+    return torch.tensor(origin + plane @ directions, dtype=torch.float32)

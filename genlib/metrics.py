@@ -1,0 +1,155 @@
+"""Metrics as pure functions of arrays (judge features, class probabilities, posterior statistics).
+
+The judge classifier (judge.py) turns images into the features and probabilities used here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+COVERAGE_SHARE = 0.02    # a class counts as covered when it holds at least 2 % of the samples
+CONFIDENCE = 0.9         # a sample is "confident" when the judge gives its top class at least 0.9
+ACTIVE_UNIT_VARIANCE = 0.01
+
+
+def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance (rowvar=False) of features (N, F)."""
+    features = np.asarray(features, dtype=np.float64)
+    return features.mean(0), np.cov(features, rowvar=False)
+
+
+def frechet_distance(mu1, cov1, mu2, cov2) -> float:
+    """||mu1 - mu2||² + tr(C1 + C2 - 2 (C1^½ C2 C1^½)^½), the Fréchet distance of two Gaussians.
+
+    tr((C1 C2)^½) equals tr((C1^½ C2 C1^½)^½), whose argument is symmetric positive semi-definite,
+    so two eigen-decompositions replace a general matrix square root.
+    """
+    vals, vecs = np.linalg.eigh(cov1)
+    root1 = (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+    middle = root1 @ cov2 @ root1
+    trace_root = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    diff = mu1 - mu2
+    return float(max(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * trace_root, 0.0))
+
+
+def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """FID (classifier features): the Fréchet distance between Gaussians fitted to two feature sets."""
+    return frechet_distance(*feature_stats(features_a), *feature_stats(features_b))
+
+
+def class_histogram(probs: np.ndarray) -> np.ndarray:
+    """Share of samples (10,) whose top predicted class is each digit."""
+    counts = np.bincount(np.asarray(probs).argmax(1), minlength=probs.shape[1])
+    return counts / counts.sum()
+
+
+def classes_covered(probs: np.ndarray, share: float = COVERAGE_SHARE) -> int:
+    """Number of classes holding at least `share` of the samples."""
+    return int((class_histogram(probs) >= share).sum())
+
+
+def class_kl(probs: np.ndarray) -> float:
+    """KL(class histogram ‖ uniform) in nats: 0 for balanced classes, log 10 ≈ 2.30 for one class."""
+    hist = class_histogram(probs)
+    nonzero = hist[hist > 0]
+    return float((nonzero * np.log(nonzero * len(hist))).sum())
+
+
+def confident_rate(probs: np.ndarray, threshold: float = CONFIDENCE) -> float:
+    """Share of samples whose top class probability is at least `threshold`."""
+    return float((np.asarray(probs).max(1) >= threshold).mean())
+
+
+def inception_score(probs: np.ndarray, eps: float = 1e-12) -> float:
+    """exp(E_x KL(p(y|x) ‖ p(y))) with the judge as classifier: 1 (useless) to 10 (sharp and balanced)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    marginal = probs.mean(0, keepdims=True)
+    kl = (probs * (np.log(probs + eps) - np.log(marginal + eps))).sum(1)
+    return float(np.exp(kl.mean()))
+
+
+def sample_quality(features: np.ndarray, probs: np.ndarray, reference_features: np.ndarray) -> dict:
+    """The sample metrics shown everywhere: FID against the reference, coverage, confidence, IS."""
+    return {
+        "fid": fid(features, reference_features),
+        "classes_covered": classes_covered(probs),
+        "class_kl": class_kl(probs),
+        "confident_rate": confident_rate(probs),
+        "inception_score": inception_score(probs),
+        "class_histogram": class_histogram(probs).round(4).tolist(),
+    }
+
+
+# ---- VAE latent health ----
+
+def rate(mu: np.ndarray, logvar: np.ndarray) -> float:
+    """Mean KL(q(z|x) ‖ N(0, I)) in nats over the images: the information the codes carry."""
+    return float((-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).sum(1).mean())
+
+
+def active_units(mu: np.ndarray, threshold: float = ACTIVE_UNIT_VARIANCE) -> int:
+    """Number of latent dimensions whose posterior mean varies across images: Cov_x E[z|x] > threshold."""
+    return int((np.asarray(mu).var(0) > threshold).sum())
+
+
+def gaussian_kl_to_standard(mean: np.ndarray, cov: np.ndarray) -> float:
+    """KL(N(mean, cov) ‖ N(0, I)) in nats = ½ (tr C + |m|² − d − log det C)."""
+    sign, logdet = np.linalg.slogdet(cov)
+    if sign <= 0:
+        return float("inf")
+    return float(0.5 * (np.trace(cov) + mean @ mean - len(mean) - logdet))
+
+
+def aggregate_posterior_fit(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of a Gaussian fitted to q(z) = E_x q(z|x): Cov(mu) plus the mean posterior variance."""
+    mean = mu.mean(0)
+    cov = np.cov(mu, rowvar=False).reshape(mu.shape[1], mu.shape[1]) + np.diag(np.exp(logvar).mean(0))
+    return mean, cov
+
+
+def aggregate_kl(mu: np.ndarray, logvar: np.ndarray) -> float:
+    """KL of the Gaussian fitted to the aggregated posterior against the prior N(0, I), in nats."""
+    return gaussian_kl_to_standard(*aggregate_posterior_fit(mu, logvar))
+
+
+# ---- interpolation smoothness ----
+
+def path_ratio_and_jumpiness(path_features: np.ndarray) -> tuple[float, float]:
+    """For features (K, F) along one decoded path: path length ÷ end-to-end distance, largest step ÷ mean step.
+
+    A smooth path is nearly straight (ratio near 1) with even steps (jumpiness near 1).
+    """
+    steps = np.linalg.norm(np.diff(path_features, axis=0), axis=1)
+    end_to_end = np.linalg.norm(path_features[-1] - path_features[0])
+    ratio = steps.sum() / max(end_to_end, 1e-12)
+    jumpiness = steps.max() / max(steps.mean(), 1e-12)
+    return float(ratio), float(jumpiness)
+
+
+def step_sizes(path_features: np.ndarray) -> np.ndarray:
+    """Distances between consecutive points of a path, in judge-feature space."""
+    return np.linalg.norm(np.diff(path_features, axis=0), axis=1)
+
+
+# ---- memorisation ----
+
+def nearest_distances(queries: np.ndarray, references: np.ndarray, batch: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean distance from each query row to its nearest reference row, and that row's index.
+
+    One matrix product per batch (|q|² − 2 q·r + |r|²), not a Python loop over pairs.
+    """
+    queries = np.asarray(queries, dtype=np.float32)
+    references = np.asarray(references, dtype=np.float32)
+    ref_sq = (references**2).sum(1)
+    dists, idxs = [], []
+    for i in range(0, len(queries), batch):
+        q = queries[i:i + batch]
+        d2 = (q**2).sum(1, keepdims=True) - 2 * q @ references.T + ref_sq
+        j = d2.argmin(1)
+        dists.append(np.sqrt(np.clip(d2[np.arange(len(q)), j], 0, None)))
+        idxs.append(j)
+    return np.concatenate(dists), np.concatenate(idxs)
+
+
+def nn_ratio(sample_to_train: np.ndarray, test_to_train: np.ndarray) -> float:
+    """Median sample→train nearest distance ÷ median test→train distance: ≈ 0 copies, ≈ 1 new digits."""
+    return float(np.median(sample_to_train) / max(np.median(test_to_train), 1e-12))

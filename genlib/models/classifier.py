@@ -1,0 +1,31 @@
+"""The project's judge: a small MNIST CNN whose penultimate layer gives the features for FID."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+FEATURE_DIM = 128
+
+
+class JudgeOutput(NamedTuple):
+    features: torch.Tensor  # penultimate activations (N, 128)
+    logits: torch.Tensor    # class logits (N, 10)
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 14x14
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 7x7
+            nn.Flatten(), nn.Linear(64 * 7 * 7, FEATURE_DIM), nn.ReLU(),
+        )
+        self.dropout = nn.Dropout(0.3)
+        self.head = nn.Linear(FEATURE_DIM, 10)
+
+    def forward(self, x: torch.Tensor) -> JudgeOutput:
+        """x: images (N, 1, 28, 28) in [0, 1]."""
+        features = self.body(x)
+        return JudgeOutput(features, self.head(self.dropout(features)))

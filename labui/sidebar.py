@@ -1,0 +1,27 @@
+"""The sidebar every page shares: which device trains, which dataset is in use."""
+import streamlit as st
+import torch
+
+from genlib.data import DATASETS
+from genlib.devices import describe, pick_device
+
+
+def available_devices() -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.insert(0, "cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        devices.insert(0, "mps")
+    return devices
+
+
+def shared_sidebar() -> None:
+    with st.sidebar:
+        st.selectbox("Training device", available_devices(), key="device",
+                     help="Where new training runs go. A GPU is picked first when there is one.")
+        st.caption(f"In use: {describe(pick_device(st.session_state.device))}")
+        st.selectbox("Dataset", list(DATASETS), key="dataset", format_func=DATASET_NAMES.get,
+                     help="MNIST ships with the lab. Fashion-MNIST needs one download.")
+
+
+DATASET_NAMES = {"mnist": "MNIST (bundled)", "fashion-mnist": "Fashion-MNIST (download)"}

@@ -1,0 +1,36 @@
+"""Home: what the lab is for, real MNIST digits, the device and data in use, and the runs found."""
+import streamlit as st
+
+from genlib.devices import describe, pick_device
+from labui.cache import real_digit_grid_png, runs_table
+
+st.title("genlib lab")
+st.markdown(
+    "Train small generative models yourself and **see** two things textbooks only assert:\n\n"
+    "1. **A VAE without its KL term falls apart.** Slide the KL weight β from exactly 0 upward: at 0 the "
+    "latent space is a plain autoencoder's, with scattered codes, holes the prior falls into and jumpy "
+    "interpolations; near 1 it is smooth; far above 1 it collapses into blur.\n"
+    "2. **A GAN learns epoch by epoch.** Train the classic MNIST GAN, watch its losses live, and scrub "
+    "and compare the fixed-noise sample grids epoch by epoch, with quality metrics beside each epoch."
+)
+
+col_digits, col_info = st.columns([1, 1])
+with col_digits:
+    st.subheader("The data: real MNIST digits")
+    st.image(real_digit_grid_png(), caption="64 test-set digits (28×28 pixels each)", output_format="PNG")
+with col_info:
+    st.subheader("In use")
+    st.markdown(f"- **Device:** {describe(pick_device(st.session_state.get('device')))}\n"
+                f"- **Dataset:** {st.session_state.get('dataset', 'mnist')}\n"
+                "- **Quality judge:** the lab's own MNIST classifier; FID is computed on its features.")
+
+st.subheader("Runs found")
+runs, problems = runs_table()
+if runs:
+    st.dataframe([{"name": r.extra["name"], "kind": r.kind, "arch": r.arch, "epochs": r.epochs,
+                   "status": r.status, "kl_weight": r.kl_weight, "latent_dim": r.latent_dim, "path": r.path}
+                  for r in runs], hide_index=True, key="runs_table")
+else:
+    st.info("No runs yet. Train one on the VAE or GAN page, or with `python -m genlib train ...`.")
+for path, problem in problems:
+    st.warning(f"Skipped a damaged run: {problem}")

@@ -1,0 +1,32 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def test_genlib_never_imports_streamlit():
+    modules = sorted(p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+                     for p in (ROOT / "genlib").rglob("*.py") if p.name != "__main__.py")
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules) +
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'streamlit']\nprint(bad)\nassert not bad")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert len(modules) > 10
+    for path in (ROOT / "genlib").rglob("*.py"):
+        assert "import streamlit" not in path.read_text(), path
+
+
+def test_importing_genlib_does_no_work():
+    code = ("import sys, torch\nstate = torch.get_rng_state().clone()\nimport genlib, genlib.train, genlib.evaluate\n"
+            "assert torch.equal(state, torch.get_rng_state())\n"
+            "assert 'genlib.data' not in sys.modules or not genlib.data._mnist_split.cache_info().currsize\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_pages_build_no_losses_optimizers_or_layers():
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "labui").glob("*.py")]:
+        text = path.read_text()
+        for forbidden in ("torch.optim", "nn.Linear", "nn.Conv", "binary_cross_entropy", ".backward("):
+            assert forbidden not in text, f"{path.name} uses {forbidden}"

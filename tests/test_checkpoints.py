@@ -1,0 +1,109 @@
+import json
+import pytest
+import torch
+
+from genlib.checkpoints import FORMAT_VERSION, Run, load_tensors, safe_run_name, scan_runs, write_json
+from genlib.errors import RunError
+from genlib.restore import load_generator, load_vae, sample_run
+
+
+def copy_run(src, dst):
+    import shutil
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_save_load_round_trip_is_bit_exact(tmp_path):
+    from genlib.config import VAETrainConfig
+    from genlib.models import VAEConfig
+    from genlib.train import fit_vae
+    result = fit_vae(VAEConfig(latent_dim=3, hidden=32), VAETrainConfig(epochs=1, train_limit=256, device="cpu"),
+                     tmp_path / "r")
+    trained, loaded = result.models["vae"].state_dict(), load_vae(tmp_path / "r").state_dict()
+    assert trained.keys() == loaded.keys()
+    assert all(torch.equal(trained[k], loaded[k]) for k in trained)
+
+
+def test_listing_reports_kind_epochs_and_settings(tiny_vae_run, tiny_gan_run):
+    runs, problems = scan_runs(tiny_vae_run.parent)
+    by_kind = {r.kind: r for r in runs}
+    assert by_kind["vae"].epochs == 2 and by_kind["vae"].kl_weight == 1.0 and by_kind["vae"].arch == "mlp"
+    assert by_kind["gan"].epochs == 3 and by_kind["gan"].arch == "small"
+    assert all(r.status == "complete" for r in runs) and problems == []
+
+
+def test_a_run_killed_mid_save_never_lists_as_complete(tmp_path, tiny_gan_run):
+    run_dir = copy_run(tiny_gan_run, tmp_path / "killed")
+    # a crash between writing epoch 4's weights and its history: the files exist, the history does not say so
+    (run_dir / "weights" / "epoch_004.pt").write_bytes(b"partial")
+    hist = json.loads((run_dir / "history.json").read_text())
+    write_json(run_dir / "history.json", {**hist, "status": "running"})
+    summary = Run(run_dir).summary()
+    assert summary.status == "running" and summary.epochs == 3
+    # and temp files left by an interrupted write are never read as runs
+    assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_corrupt_weights_give_a_clear_error(tmp_path, tiny_vae_run):
+    run_dir = copy_run(tiny_vae_run, tmp_path / "corrupt")
+    weights = next((run_dir / "weights").glob("*.pt"))
+    weights.write_bytes(weights.read_bytes()[:200])
+    with pytest.raises(RunError, match="corrupt or truncated"):
+        load_vae(run_dir)
+
+
+def touch(path):
+    open(path, "w").write("pwned")
+
+
+class Exploit:
+    """Unpickling this calls touch(path): what a crafted weights file would do with os.system."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (touch, (self.path,))
+
+
+def test_a_weights_file_that_runs_code_is_refused(tmp_path, tiny_vae_run):
+    run_dir = copy_run(tiny_vae_run, tmp_path / "evil")
+    marker = tmp_path / "pwned"
+    weights = next((run_dir / "weights").glob("*.pt"))
+    torch.save({"encoder.0.weight": Exploit(str(marker))}, weights)
+    with pytest.raises(RunError, match="asks to run code"):
+        load_tensors(weights)
+    with pytest.raises(RunError):
+        load_vae(run_dir)
+    assert not marker.exists()
+
+
+def test_newer_format_missing_config_and_wrong_kind(tmp_path, tiny_vae_run, tiny_gan_run):
+    newer = copy_run(tiny_vae_run, tmp_path / "newer")
+    cfg = json.loads((newer / "config.json").read_text())
+    write_json(newer / "config.json", {**cfg, "format": FORMAT_VERSION + 1})
+    with pytest.raises(RunError, match="newer genlib"):
+        load_vae(newer)
+    missing = copy_run(tiny_vae_run, tmp_path / "missing")
+    (missing / "config.json").unlink()
+    with pytest.raises(RunError, match="config.json is missing"):
+        sample_run(missing, 4)
+    with pytest.raises(RunError, match="is a GAN run, not a VAE run"):
+        load_vae(tiny_gan_run)
+    runs, problems = scan_runs(tmp_path)
+    assert [p for p, _ in problems] == [str(newer)]  # the damaged run is reported, the others unaffected
+
+
+def test_epoch_out_of_range_is_explained(tiny_gan_run):
+    with pytest.raises(RunError, match="no weights for epoch 9; available: 1, 2, 3"):
+        load_generator(tiny_gan_run, 9)
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "x\x00y", "\nname", "a" * 500, "", ".hidden"])
+def test_unsafe_run_names_are_rejected(name):
+    with pytest.raises(RunError, match="not allowed"):
+        safe_run_name(name)
+
+
+def test_safe_run_names_pass():
+    assert safe_run_name("vae-beta_0.5") == "vae-beta_0.5"

@@ -1,0 +1,126 @@
+import threading
+
+import pytest
+import torch
+
+from genlib.checkpoints import Run
+from genlib.config import GANTrainConfig, VAETrainConfig
+from genlib.models import GANConfig, VAE, VAEConfig
+from genlib.progress import EpochDone, Progress
+from genlib.restore import load_generator, load_vae
+from genlib.train import fit_gan, fit_vae
+
+SMALL_VAE = VAEConfig(latent_dim=4, hidden=64)
+
+
+def vae_cfg(**kw):
+    return VAETrainConfig(**{"epochs": 2, "train_limit": 512, "device": "cpu", **kw})
+
+
+def test_one_optimiser_step_changes_the_weights():
+    from genlib.train import _seeded
+    fresh = _seeded(0, lambda: VAE(SMALL_VAE)).state_dict()  # the init fit_vae makes from seed 0
+    after = fit_vae(SMALL_VAE, vae_cfg(epochs=1, train_limit=128, batch_size=128)).models["vae"]
+    changed = [k for k, v in after.state_dict().items() if not torch.equal(v, fresh[k])]
+    assert set(changed) == set(fresh)  # every tensor moved after one step
+
+
+def test_gan_step_changes_both_networks():
+    from genlib.models import Discriminator, Generator
+    from genlib.train import _seeded
+    cfg = GANConfig(arch="small")
+    G0, D0 = _seeded(0, lambda: Generator(cfg)), _seeded(1, lambda: Discriminator(cfg))
+    result = fit_gan(cfg, GANTrainConfig(epochs=1, train_limit=64, device="cpu", metric_samples=0))
+    for fresh, trained in ((G0, result.models["G"]), (D0, result.models["D"])):
+        w0, w1 = fresh.state_dict(), trained.state_dict()
+        assert any(not torch.equal(w0[k], w1[k]) for k in w0 if w0[k].is_floating_point())
+
+
+def test_training_is_reproducible():
+    a = fit_vae(SMALL_VAE, vae_cfg()).models["vae"].state_dict()
+    b = fit_vae(SMALL_VAE, vae_cfg()).models["vae"].state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_callback_reports_steps_and_epochs(tmp_path):
+    events = []
+    fit_vae(SMALL_VAE, vae_cfg(), tmp_path / "r", report=events.append)
+    epochs = [e for e in events if isinstance(e, EpochDone)]
+    steps = [e for e in events if isinstance(e, Progress)]
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert sum(len(e.series["recon"]) for e in steps) == 2 * 4  # 512 images / batch 128, 2 epochs
+    assert epochs[-1].grid.shape == (8 * 30 + 2, 8 * 30 + 2)
+    assert {"train_recon", "test_recon", "train_kl", "test_kl", "seconds"} <= set(epochs[-1].record)
+
+
+def test_stop_flag_is_honoured_within_a_batch(tmp_path):
+    stop = threading.Event()
+
+    def report(event):
+        if isinstance(event, EpochDone):
+            stop.set()
+
+    result = fit_vae(SMALL_VAE, vae_cfg(epochs=5), tmp_path / "r", report=report, stop=stop)
+    assert result.status == "stopped" and len(result.epochs) == 1
+    assert Run(tmp_path / "r").history()["status"] == "stopped"
+    load_vae(tmp_path / "r")  # the finished epoch stays loadable
+
+
+def test_stopped_run_resumes_to_the_same_weights(tmp_path):
+    straight = fit_vae(SMALL_VAE, vae_cfg(epochs=3)).models["vae"].state_dict()
+    stop = threading.Event()
+    fit_vae(SMALL_VAE, vae_cfg(epochs=3), tmp_path / "r", stop=stop,
+            report=lambda e: isinstance(e, EpochDone) and e.epoch == 2 and stop.set())
+    resumed = fit_vae(SMALL_VAE, vae_cfg(epochs=3), tmp_path / "r")
+    assert resumed.status == "complete" and [e["epoch"] for e in resumed.epochs] == [1, 2, 3]
+    weights = resumed.models["vae"].state_dict()
+    assert all(torch.equal(straight[k], weights[k]) for k in straight)
+
+
+# epoch 1 makes 4 training steps, 1 training-set and 10 test-set evaluation batches (15 loss calls);
+# the poison starts in epoch 2's training, or in its evaluation
+@pytest.mark.parametrize("healthy_calls", [15, 15 + 4 + 1])
+def test_nan_loss_stops_the_run_and_keeps_the_last_good_epoch(tmp_path, monkeypatch, healthy_calls):
+    original = VAE.loss
+    calls = {"n": 0}
+
+    def poisoned(x, out, kl_weight):
+        calls["n"] += 1
+        loss = original(x, out, kl_weight)
+        if calls["n"] > healthy_calls:
+            return loss._replace(total=loss.total * float("nan"), recon=loss.recon * float("nan"))
+        return loss
+
+    monkeypatch.setattr(VAE, "loss", staticmethod(poisoned))
+    result = fit_vae(SMALL_VAE, vae_cfg(epochs=3), tmp_path / "r")
+    assert result.status == "diverged" and "epoch 2" in result.message and "Lower the learning rate" in result.message
+    run = Run(tmp_path / "r")
+    assert run.history()["status"] == "diverged" and run.epochs_done() == 1
+    monkeypatch.undo()
+    vae = load_vae(tmp_path / "r")
+    assert all(torch.isfinite(p).all() for p in vae.parameters())
+
+
+def test_gan_keeps_a_generator_per_epoch(tiny_gan_run):
+    run = Run(tiny_gan_run)
+    assert run.epochs_with_weights() == [1, 2, 3]
+    assert [e["epoch"] for e in run.history()["epochs"]] == [1, 2, 3]
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(run.steps())
+    first, last = load_generator(tiny_gan_run, 1), load_generator(tiny_gan_run, 3)
+    assert any(not torch.equal(a, b) for a, b in zip(first.state_dict().values(), last.state_dict().values()))
+    assert all(run.grid_path(e).is_file() for e in (1, 2, 3))
+
+
+def test_seed_gan_trains_a_few_iterations_on_cpu():
+    result = fit_gan(GANConfig(arch="seed"), GANTrainConfig(epochs=1, train_limit=192, device="cpu",
+                                                             metric_samples=0))
+    assert result.status == "complete" and len(result.steps["d_loss"]) == 3
+    assert all(torch.isfinite(torch.tensor(result.steps[k])).all() for k in result.steps)
+
+
+@pytest.mark.slow
+def test_one_epoch_vae_samples_look_like_digits():
+    from genlib.evaluate import evaluate_images
+    result = fit_vae(VAEConfig(latent_dim=16), VAETrainConfig(epochs=1, kl_weight=1.0, device="cpu"))
+    quality = evaluate_images(result.models["vae"].eval().sample(2000, torch.Generator().manual_seed(0)))
+    assert quality["classes_covered"] == 10 and quality["confident_rate"] > 0.3
