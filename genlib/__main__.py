@@ -60,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--epoch", type=int, default=None)
     sample.add_argument("--seed", type=int, default=0)
 
+    evaluate = commands.add_parser("eval", help="print one JSON object of quality metrics for a run")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--epoch", type=int, default=None, help="GAN epoch (default: the last)")
+    evaluate.add_argument("--n", type=int, default=5000, help="samples to score")
+
+    pre = commands.add_parser("pretrain", help="regenerate the shipped runs under checkpoints/shipped/")
+    pre.add_argument("--device", default="auto")
+    pre.add_argument("--force", action="store_true", help="retrain runs that already exist")
+    pre.add_argument("--root", default=None, help="where to write (default: checkpoints/shipped)")
+
+    bench = commands.add_parser("bench", help="time our loops beside the classic loops, in one run")
+    bench.add_argument("--device", default=None)
+    bench.add_argument("--quick", action="store_true", help="a few iterations each: checks it runs and matches")
+
     lister = commands.add_parser("list", help="print one JSON object per run found")
     lister.add_argument("--root", default=None, help="folder to search (default: checkpoints/)")
     return parser
@@ -79,6 +93,7 @@ def cmd_train(args) -> int:
     from .cli_progress import TerminalProgress
     from .checkpoints import Run
     from .config import ClassifierTrainConfig, GANTrainConfig, VAETrainConfig, parse_config
+    from .evaluate import epoch_metrics_hook
     from .models import GANConfig, VAEConfig
     from .train import fit_gan, fit_vae
 
@@ -86,6 +101,8 @@ def cmd_train(args) -> int:
     stop = threading.Event()  # Ctrl-C finishes cleanly: the partial epoch is dropped, the run stays resumable
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise GenlibError(f"--out {out} is a file; give a folder for the run.")
     if (out / "config.json").exists() and not args.resume:
         raise GenlibError(f"{out} already holds a run; pass --resume to continue it or choose another --out.")
     if args.resume and not (out / "state.pt").exists():
@@ -97,12 +114,13 @@ def cmd_train(args) -> int:
                                                                            "hidden": "hidden"})})
         train = parse_config(VAETrainConfig, {**given, **_given(args, {"lr": "lr", "kl_weight": "kl_weight",
                                                                         "kl_warmup_epochs": "kl_warmup_epochs"})})
-        result = fit_vae(model, train, out, TerminalProgress(), stop)
+        result = fit_vae(model, train, out, TerminalProgress(), stop, epoch_metrics_hook("vae", 2000))
     elif args.kind == "gan":
         model = parse_config(GANConfig, {**saved["model"], **_given(args, {"arch": "arch", "noise": "noise"})})
         lr = {"lr_g": args.lr, "lr_d": args.lr} if args.lr is not None else {}
         train = parse_config(GANTrainConfig, {**given, **lr, **_given(args, {"metric_samples": "metric_samples"})})
-        result = fit_gan(model, train, out, TerminalProgress(), stop)
+        result = fit_gan(model, train, out, TerminalProgress(), stop,
+                         epoch_metrics_hook("gan", train.metric_samples))
     else:
         from .judge import fit_classifier
         train = parse_config(ClassifierTrainConfig, {**given, **_given(args, {"lr": "lr"})})
@@ -129,6 +147,46 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    import torch
+    from .evaluate import evaluate_run
+
+    if not 100 <= args.n <= 100_000:
+        raise GenlibError(f"--n must be between 100 and 100000, got {args.n}.")
+    torch.set_num_threads(os.cpu_count() or 1)
+    print(json.dumps(evaluate_run(args.run_dir, args.epoch, args.n)))
+    return 0
+
+
+def cmd_pretrain(args) -> int:
+    import time
+    import torch
+    from .cli_progress import TerminalProgress
+    from .pretrain import SHIPPED_DIR, pretrain
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    started = time.perf_counter()
+    made = pretrain(Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, TerminalProgress(),
+                    announce=lambda text: print(text, file=sys.stderr, flush=True))
+    print(f"made {len(made)} run(s) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import torch
+    from .bench import run_bench, table
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    rows = run_bench(args.device, args.quick, report=lambda text: print(text, file=sys.stderr, flush=True))
+    print(table(rows))
+    print(json.dumps(rows))
+    mismatched = [r["task"] for r in rows if not r["match"]]
+    if mismatched:
+        print(f"error: results differ from the reference for: {', '.join(mismatched)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_list(args) -> int:
     from .checkpoints import scan_runs
 
@@ -140,7 +198,8 @@ def cmd_list(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "list": cmd_list}
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "pretrain": cmd_pretrain, "bench": cmd_bench,
+            "list": cmd_list}
 
 
 def main(argv=None) -> int:
@@ -149,6 +208,9 @@ def main(argv=None) -> int:
         return COMMANDS[args.command](args)
     except GenlibError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # an unwritable --out, a full disk: say which file, not a traceback
+        print(f"error: {err.strerror or err}: {err.filename or ''}", file=sys.stderr)
         return 2
 
 

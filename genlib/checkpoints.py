@@ -13,6 +13,7 @@ loading never executes code from the file.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -35,6 +36,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o644)  # mkstemp makes files private; runs are meant to be shared and copied
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -55,6 +57,7 @@ def save_tensors(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o644)
     try:
         torch.save(obj, tmp)
         os.replace(tmp, path)
@@ -135,9 +138,8 @@ class Run:
         self.write_history({**history, "epochs": history["epochs"] + [record]})
 
     def write_steps(self, steps: dict[str, np.ndarray]) -> None:
-        import io
         buf = io.BytesIO()
-        np.savez(buf, **{k: np.asarray(v, dtype=np.float32) for k, v in steps.items()})
+        np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float32) for k, v in steps.items()})
         atomic_write(self.path / "steps.npz", buf.getvalue())
 
     def write_history(self, history: dict) -> None:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import metrics
-from .checkpoints import Run
+from .checkpoints import Run, write_json
 from .data import load_digits
 from .judge import judge_images, real_features
 from .latent import interpolate
@@ -16,6 +17,7 @@ from .models import Generator, VAE
 from .restore import load_generator, load_vae
 
 DEFAULT_N = 5000
+EVAL_VERSION = 2         # bump when evaluate_run gains or changes a metric: saved evaluations are redone
 INTERP_POINTS = 16       # K points along each straight line between two test codes
 INTERP_PAIRS = 100       # pairs scored for path ratio and jumpiness
 MIDPOINT_PAIRS = 1000    # pairs whose decoded midpoints are scored by FID
@@ -118,18 +120,71 @@ def vae_epoch_metrics(n: int):
     return hook
 
 
+def epoch_metrics_hook(kind: str, n: int):
+    """The per-epoch metrics a training loop records, or None when n is 0 or the judge is missing."""
+    from .judge import judge_available
+
+    if n <= 0 or not judge_available():
+        return None
+    return {"vae": vae_epoch_metrics, "gan": gan_epoch_metrics}[kind](n)
+
+
+def reference_fids(n: int = DEFAULT_N) -> dict[str, float]:
+    """The reference rows' FIDs, kept beside the judge (they depend on nothing else) once computed."""
+    from .judge import JUDGE_DIR
+
+    path = JUDGE_DIR / f"references_n{n}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    fids = {name: row["fid"] for name, row in reference_rows(n).items()}
+    try:
+        write_json(path, fids)
+    except OSError:
+        pass  # a read-only checkout recomputes them next time
+    return fids
+
+
 def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
     """The eval command's JSON: sample metrics for any run, latent health too for a VAE."""
+    from .memorisation import memorisation_check
+
     run = Run(run_dir)
     kind = run.kind()
+    gen = torch.Generator().manual_seed(1)
     if kind == "vae":
-        out = evaluate_vae(load_vae(run_dir), n)
+        model = load_vae(run_dir)
+        out = evaluate_vae(model, n)
         out["epoch"] = run.resolve_epoch(None)
         hist = run.history()["epochs"]
         if hist and "train_recon" in hist[-1]:
             out["recon_gap"] = hist[-1]["test_recon"] - hist[-1]["train_recon"]
     else:
-        out = evaluate_generator(load_generator(run_dir, epoch), n)
+        model = load_generator(run_dir, epoch)
+        out = evaluate_generator(model, n)
         out["epoch"] = run.resolve_epoch(epoch)
+    with torch.no_grad():
+        out["nn_ratio"] = memorisation_check(model.sample(min(n, 1000), gen))["nn_ratio"]
     out["n"] = n
+    out["reference_fid"] = reference_fids(n)
+    return out
+
+
+def cached_run_metrics(run_dir, n: int = DEFAULT_N) -> dict:
+    """evaluate_run of the run's last epoch, kept in the run's eval.json until the run changes."""
+    run = Run(run_dir)
+    path, epochs = run.path / "eval.json", run.epochs_done()
+    try:
+        saved = json.loads(path.read_text()) if path.is_file() else None
+    except ValueError:
+        saved = None  # a damaged cache is recomputed
+    if isinstance(saved, dict) and (saved.get("epochs_done"), saved.get("n"), saved.get("version")) == (
+            epochs, n, EVAL_VERSION):
+        return saved
+    out = {**evaluate_run(run_dir, None, n), "epochs_done": epochs, "version": EVAL_VERSION}
+    try:
+        write_json(path, out)
+    except OSError:
+        pass  # a read-only checkout still shows the numbers, it just recomputes them next time
     return out

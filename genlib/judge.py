@@ -21,22 +21,21 @@ from .errors import RunError
 from .images import grid
 from .models.classifier import Classifier
 from .progress import EpochDone, NeverStop, Progress
+from .session import FitResult, RunSession, seeded
 
 JUDGE_DIR = CHECKPOINTS_DIR / "judge"
 
 
 def fit_classifier(cfg: ClassifierTrainConfig, run_dir, report=None, stop=None):
     """Train the judge; the run keeps the last epoch's weights and a grid of misclassified test digits."""
-    from .train import FitResult, _Session, _seeded  # the shared run bookkeeping of the other loops
-
     cfg.validate()
     report, stop = report or (lambda e: None), stop or NeverStop()
     device = pick_device(cfg.device)
     train, test = load_digits(cfg.dataset, "train", cfg.train_limit), load_digits(cfg.dataset, "test")
     x_train, y_train = train.as_float(device), train.labels.to(device)
     x_test, y_test = test.as_float(device), test.labels.to(device)
-    session = _Session("classifier", {}, cfg, run_dir, report, stop, device)
-    model = _seeded(cfg.seed, Classifier).to(device)
+    session = RunSession("classifier", {}, cfg, run_dir, report, stop, device)
+    model = seeded(cfg.seed, Classifier).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     order_gen = torch.Generator().manual_seed(cfg.seed)
     n, steps_per_epoch = len(x_train), math.ceil(len(x_train) / cfg.batch_size)

@@ -18,8 +18,8 @@ def vae_cfg(**kw):
 
 
 def test_one_optimiser_step_changes_the_weights():
-    from genlib.train import _seeded
-    fresh = _seeded(0, lambda: VAE(SMALL_VAE)).state_dict()  # the init fit_vae makes from seed 0
+    from genlib.session import seeded
+    fresh = seeded(0, lambda: VAE(SMALL_VAE)).state_dict()  # the init fit_vae makes from seed 0
     after = fit_vae(SMALL_VAE, vae_cfg(epochs=1, train_limit=128, batch_size=128)).models["vae"]
     changed = [k for k, v in after.state_dict().items() if not torch.equal(v, fresh[k])]
     assert set(changed) == set(fresh)  # every tensor moved after one step
@@ -27,9 +27,9 @@ def test_one_optimiser_step_changes_the_weights():
 
 def test_gan_step_changes_both_networks():
     from genlib.models import Discriminator, Generator
-    from genlib.train import _seeded
+    from genlib.session import seeded
     cfg = GANConfig(arch="small")
-    G0, D0 = _seeded(0, lambda: Generator(cfg)), _seeded(1, lambda: Discriminator(cfg))
+    G0, D0 = seeded(0, lambda: Generator(cfg)), seeded(1, lambda: Discriminator(cfg))
     result = fit_gan(cfg, GANTrainConfig(epochs=1, train_limit=64, device="cpu", metric_samples=0))
     for fresh, trained in ((G0, result.models["G"]), (D0, result.models["D"])):
         w0, w1 = fresh.state_dict(), trained.state_dict()

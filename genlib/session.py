@@ -1,0 +1,118 @@
+"""What every training loop shares: the run folder and history, seeding, resume state, how a fit ends."""
+from __future__ import annotations
+
+import math
+import platform
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import __version__
+from .checkpoints import Run
+from .devices import describe
+from .errors import RunError
+from .images import png_bytes
+from .progress import NeverStop, StepLog
+
+
+@dataclass
+class FitResult:
+    status: str                      # complete, stopped or diverged
+    message: str
+    epochs: list[dict]
+    steps: dict[str, np.ndarray]
+    models: dict[str, torch.nn.Module] = field(default_factory=dict)
+
+
+class RunSession:
+    """Bookkeeping shared by the loops: the run folder, the history and how a fit ends."""
+
+    def __init__(self, kind, model_settings: dict, train_cfg, run_dir, report, stop, device):
+        self.report = report or (lambda event: None)
+        self.stop = stop or NeverStop()
+        self.run = None
+        self.history = {"status": "running", "message": "", "epochs": []}
+        self.resume_state = None
+        self.prior_steps: dict[str, np.ndarray] = {}
+        if run_dir is None:
+            return
+        run = Run(run_dir)
+        if (Path(run_dir) / "state.pt").is_file():   # resume: same settings, continue after the last epoch
+            saved = run.expect_kind(kind)
+            if saved["model"] != model_settings:
+                raise RunError(f"Run {run_dir} was trained with other model settings; resume it with the "
+                               "same settings or train into a new run.")
+            self.history = {**run.history(), "status": "running", "message": ""}
+            self.resume_state = torch.load(Path(run_dir) / "state.pt", map_location="cpu", weights_only=True)
+            self.prior_steps = run.steps()
+        else:
+            run = Run.create(run_dir, kind, model_settings, asdict(train_cfg), provenance(device))
+        self.run = run
+
+    @property
+    def first_epoch(self) -> int:
+        return len(self.history["epochs"]) + 1
+
+    def steps(self, log: StepLog) -> dict[str, np.ndarray]:
+        new = log.arrays()
+        return {k: np.concatenate([self.prior_steps.get(k, np.zeros(0, np.float32)), v]) for k, v in new.items()}
+
+    def save_epoch(self, record, grid_img, weights, state, log, keep_every_epoch):
+        if self.run is not None:
+            self.run.save_epoch(record["epoch"], record, png_bytes(grid_img), weights, self.steps(log), state,
+                                self.history, keep_every_epoch)
+        self.history["epochs"].append(record)
+
+    def finish(self, status: str, message: str, log: StepLog, models: dict) -> FitResult:
+        self.history.update(status=status, message=message)
+        if self.run is not None:
+            self.run.write_history(self.history)
+        return FitResult(status, message, self.history["epochs"], self.steps(log), models)
+
+
+def provenance(device: torch.device) -> dict:
+    return {
+        "genlib": __version__, "torch": torch.__version__, "device": describe(device),
+        "host": platform.node(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def diverged(new: dict[str, list[float]]) -> bool:
+    return any(not math.isfinite(v) for vals in new.values() for v in vals)
+
+
+def divergence_message(epoch: int) -> str:
+    kept = f"epochs 1-{epoch - 1} are kept" if epoch > 1 else "no epoch was finished"
+    return f"Training diverged in epoch {epoch} (the loss became NaN or infinite); {kept}. Lower the learning rate."
+
+
+def stop_message(epoch: int) -> str:
+    kept = f"epochs 1-{epoch - 1} are kept" if epoch > 1 else "no epoch was finished"
+    return f"Stopped during epoch {epoch}; {kept}."
+
+
+def seeded(seed: int, build: Callable[[], torch.nn.Module]) -> torch.nn.Module:
+    """Build a model from a seed without disturbing the caller's global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def cpu_state(module: torch.nn.Module) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+
+
+def training_state(parts: dict, order_gen: torch.Generator, noise_gen: torch.Generator) -> dict:
+    return {**{name: p.state_dict() for name, p in parts.items()},
+            "order_rng": order_gen.get_state(), "noise_rng": noise_gen.get_state()}
+
+
+def restore_state(state: dict, parts: dict, order_gen: torch.Generator, noise_gen: torch.Generator) -> None:
+    for name, p in parts.items():
+        p.load_state_dict(state[name])
+    order_gen.set_state(state["order_rng"])
+    noise_gen.set_state(state["noise_rng"])
