@@ -1,0 +1,115 @@
+"""python -m genlib bench: our loops beside the classic loops they replace, in one process and one run.
+
+Speed is only ever reported as a ratio to a reference measured here and now, on the same machine.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from . import images, latent, reference
+from .config import GANTrainConfig, VAETrainConfig
+from .devices import describe, pick_device
+from .models import GANConfig, VAE, VAEConfig
+from .train import fit_gan, fit_vae
+
+MNIST_STEPS_AT_64 = 60000 // 64
+
+
+def _vae_row(device: torch.device, quick: bool) -> dict:
+    epochs, batches = (1, 50) if quick else (10, None)
+    ref_times, ref_loss = reference.examples_vae_epochs(epochs, device, max_batches=batches)
+    result = fit_vae(VAEConfig(latent_dim=20, hidden=400),
+                     VAETrainConfig(epochs=epochs, batch_size=128, device=str(device),
+                                    train_limit=batches * 128 if batches else None))
+    ours_loss = result.epochs[-1]["test_recon"] + result.epochs[-1]["test_kl"]
+    scale = 60000 / (batches * 128) if batches else 1.0  # quick runs time a slice of an epoch
+    ref_s = statistics.median(ref_times) * (scale if quick else 1)
+    ours_s = statistics.median(e["seconds"] for e in result.epochs) * (scale if quick else 1)
+    tolerance = 5.0 if quick else 1.0
+    return {"task": "VAE 784-400-20 MLP, batch 128 (pytorch/examples)", "reference_s": ref_s, "ours_s": ours_s,
+            "reference_test_loss": ref_loss, "ours_test_loss": ours_loss,
+            "match": abs(ref_loss - ours_loss) <= tolerance, "match_rule": f"test loss within {tolerance} nat"}
+
+
+def _seed_gan_row(device: torch.device, quick: bool) -> dict:
+    iterations = 10 if quick else (None if device.type == "cuda" else 200)
+    ref_s, ref_losses = reference.seed_gan_iterations(iterations, device)
+    n = 64 * (iterations or MNIST_STEPS_AT_64)
+    result = fit_gan(GANConfig(arch="seed"), GANTrainConfig(epochs=1, device=str(device), train_limit=n,
+                                                             metric_samples=0))
+    scale = MNIST_STEPS_AT_64 / (iterations or MNIST_STEPS_AT_64)
+    ref_d, ours_d = np.mean(ref_losses["d_loss"]), float(np.mean(result.steps["d_loss"]))
+    return {"task": f"GAN seed arch, batch 64 ({iterations or 'full'} iterations, per epoch)",
+            "reference_s": ref_s * scale, "ours_s": result.epochs[0]["seconds"] * scale,
+            "reference_mean_d_loss": float(ref_d), "ours_mean_d_loss": ours_d,
+            "match": bool(np.isfinite(ours_d) and abs(ref_d - ours_d) <= 0.25 * ref_d),
+            "match_rule": "mean D loss within 25 %"}
+
+
+def _small_gan_row(device: torch.device, quick: bool) -> dict:
+    limit = 64 * 100 if quick else None
+    result = fit_gan(GANConfig(arch="small"), GANTrainConfig(epochs=1, device=str(device), train_limit=limit,
+                                                              metric_samples=0))
+    scale = 60000 / limit if limit else 1.0
+    return {"task": "GAN small arch, batch 64 (ours only)", "reference_s": None,
+            "ours_s": result.epochs[0]["seconds"] * scale, "match": bool(np.isfinite(result.steps["d_loss"]).all()),
+            "match_rule": "finite losses"}
+
+
+def _time_ms(fn, repeats: int = 20) -> float:
+    fn()  # warm up
+    started = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return 1000 * (time.perf_counter() - started) / repeats
+
+
+def _interactive_rows() -> list[dict]:
+    vae = VAE(VAEConfig(latent_dim=16, hidden=256)).eval()
+    z0, z1 = torch.randn(16), torch.randn(16)
+    grid = images.grid(torch.rand(64, 1, 28, 28))
+    grid_png = images.png_bytes(grid)
+
+    def decode_point():
+        with torch.no_grad():
+            images.png_bytes(images.to_uint8(vae.decode(z0[None])[0]), scale=8)
+
+    def strip():
+        with torch.no_grad():
+            images.png_bytes(images.grid(vae.decode(latent.interpolate(z0, z1, 10)), nrow=10), scale=2)
+
+    def epoch_grid():
+        images.png_bytes(images.read_png(grid_png), scale=3)
+
+    return [{"task": f"interactive: {name}", "reference_s": None, "ours_s": _time_ms(fn) / 1000, "match": True,
+             "match_rule": "-"} for name, fn in (("decode one latent point to PNG", decode_point),
+                                                 ("one interpolation strip", strip),
+                                                 ("one epoch-grid load", epoch_grid))]
+
+
+def run_bench(device: str | None = None, quick: bool = False, report=lambda text: None) -> list[dict]:
+    dev = pick_device(device)
+    rows = []
+    for name, make in (("vae", _vae_row), ("seed gan", _seed_gan_row), ("small gan", _small_gan_row)):
+        report(f"bench: {name}…")
+        rows.append(make(dev, quick))
+    rows += _interactive_rows()
+    for row in rows:
+        row["device"] = describe(dev)
+        row["ratio"] = row["reference_s"] / row["ours_s"] if row["reference_s"] else None
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster) | device | results match |",
+             "| --- | ---: | ---: | ---: | --- | --- |"]
+    for r in rows:
+        ref = f"{r['reference_s']:.2f}" if r["reference_s"] else "-"
+        ours = f"{r['ours_s'] * 1000:.1f} ms" if r["task"].startswith("interactive") else f"{r['ours_s']:.2f}"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] else "-"
+        lines.append(f"| {r['task']} | {ref} | {ours} | {ratio} | {r['device']} | {r['match']} ({r['match_rule']}) |")
+    return "\n".join(lines)
