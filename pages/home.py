@@ -13,6 +13,9 @@ st.markdown(
     "2. **A GAN learns epoch by epoch.** Train the classic MNIST GAN, watch its losses live, and scrub "
     "and compare the fixed-noise sample grids epoch by epoch, with quality metrics beside each epoch."
 )
+left, right = st.columns(2)
+left.page_link("pages/vae.py", label="Open the VAE page: slide β from 0", icon=":material/blur_on:")
+right.page_link("pages/gan.py", label="Open the GAN page: scrub the epochs", icon=":material/movie:")
 
 col_digits, col_info = st.columns([1, 1])
 with col_digits:

@@ -1,0 +1,113 @@
+"""Plotly figures used by the pages. Pure functions of arrays: easy to test, quick to draw."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+MAX_LINE_POINTS = 2000
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average (window 1 = raw)."""
+    values = np.asarray(values, dtype=np.float64)
+    if window <= 1 or len(values) < 2:
+        return values
+    cumsum = np.cumsum(np.insert(values, 0, 0.0))
+    end = np.arange(1, len(values) + 1)
+    width = np.minimum(end, window)  # the first points average over what exists so far
+    return (cumsum[end] - cumsum[end - width]) / width
+
+
+def thin(x: np.ndarray, y: np.ndarray, points: int = MAX_LINE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `points` evenly spaced points, so long runs draw quickly."""
+    if len(x) <= points:
+        return x, y
+    idx = np.linspace(0, len(x) - 1, points).round().astype(int)
+    return x[idx], y[idx]
+
+
+def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
+               steps_per_epoch: int | None = None, y_label: str = "loss") -> go.Figure:
+    """Per-iteration curves, optionally smoothed, with dotted lines at epoch boundaries."""
+    fig = go.Figure()
+    longest = 0
+    for name, values in series.items():
+        values = np.asarray(values, dtype=np.float64)
+        longest = max(longest, len(values))
+        x, y = thin(np.arange(1, len(values) + 1), smooth(values, smoothing))
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name))
+    if steps_per_epoch and longest // steps_per_epoch <= 60:
+        for boundary in range(steps_per_epoch, longest, steps_per_epoch):
+            fig.add_vline(x=boundary, line=dict(color="grey", width=1, dash="dot"))
+    return _layout(fig, title, "iteration", y_label)
+
+
+def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_names=("z1", "z2")) -> go.Figure:
+    """Codes coloured by digit with the prior's 1σ and 2σ circles, equal axes that show every point."""
+    fig = go.Figure()
+    for digit in range(10):
+        sel = labels == digit
+        fig.add_trace(go.Scattergl(x=points[sel, 0], y=points[sel, 1], mode="markers", name=str(digit),
+                                   marker=dict(size=4, color=DIGIT_COLOURS[digit], opacity=0.7)))
+    theta = np.linspace(0, 2 * math.pi, 120)
+    for radius in (1, 2):
+        fig.add_trace(go.Scatter(x=radius * np.cos(theta), y=radius * np.sin(theta), mode="lines",
+                                 name=f"prior {radius}σ", line=dict(color="black", width=1.5,
+                                                                     dash="solid" if radius == 1 else "dash")))
+    reach = max(2.5, float(np.abs(points).max()) * 1.05 if len(points) else 2.5)
+    fig.update_xaxes(range=[-reach, reach], zeroline=True)
+    fig.update_yaxes(range=[-reach, reach], scaleanchor="x", scaleratio=1, zeroline=True)
+    return _layout(fig, title, axis_names[0], axis_names[1], height=520)
+
+
+def beta_position(betas: list[float]) -> tuple[list[float], list[str]]:
+    """x positions on a log axis where β = 0 still shows: one decade left of the smallest β > 0."""
+    positive = [b for b in betas if b > 0]
+    floor = math.log10(min(positive)) - 1 if positive else 0.0
+    return [math.log10(b) if b > 0 else floor for b in betas], [f"{b:g}" for b in betas]
+
+
+def metric_vs_beta(betas: list[float], values: list[float], title: str, selected: float,
+                   reference: float | None = None, reference_name: str = "") -> go.Figure:
+    xs, labels = beta_position(betas)
+    fig = go.Figure(go.Scatter(x=xs, y=values, mode="lines+markers", name=title,
+                               hovertext=[f"β = {b}" for b in labels], hoverinfo="text+y"))
+    if selected in betas:
+        i = betas.index(selected)
+        fig.add_trace(go.Scatter(x=[xs[i]], y=[values[i]], mode="markers", name=f"selected β = {selected:g}",
+                                 marker=dict(size=16, symbol="circle-open", color="red", line=dict(width=3))))
+    if reference is not None:
+        fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
+    fig.update_xaxes(tickvals=xs, ticktext=labels)
+    return _layout(fig, title, "KL weight β (log scale; 0 at the left)", title, height=280)
+
+
+def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected: int,
+                    reference: float | None = None, reference_name: str = "") -> go.Figure:
+    fig = go.Figure(go.Scatter(x=epochs, y=values, mode="lines+markers", name=title))
+    fig.add_vline(x=selected, line=dict(color="red", width=2))
+    if reference is not None:
+        fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
+    return _layout(fig, title, "epoch", title, height=260)
+
+
+def class_histogram(hist: list[float], title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=hist, marker_color=DIGIT_COLOURS))
+    fig.add_hline(y=0.1, line=dict(color="grey", dash="dash"), annotation_text="uniform")
+    return _layout(fig, title, "digit the judge sees", "share of samples", height=260)
+
+
+def step_sizes(steps: np.ndarray, title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=list(range(1, len(steps) + 1)), y=steps))
+    fig.add_hline(y=float(np.mean(steps)), line=dict(color="grey", dash="dash"), annotation_text="mean step")
+    return _layout(fig, title, "step along the line", "judge-feature distance", height=260)

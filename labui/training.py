@@ -1,0 +1,81 @@
+"""Starting training from a page, and the live panel that follows the job while it runs."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import streamlit as st
+
+from genlib import images
+from genlib.checkpoints import CHECKPOINTS_DIR, safe_run_name
+from genlib.errors import GenlibError
+from labui import plots
+from labui.jobs import owner, registry
+
+USER_RUNS = CHECKPOINTS_DIR / "user"
+
+
+def new_run_dir(prefix: str) -> Path:
+    """A fresh folder under checkpoints/user/ named from the settings and the time."""
+    name = safe_run_name(f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}")
+    return USER_RUNS / name
+
+
+def start_job(label: str, run_dir: Path, fit: Callable) -> None:
+    """Submit a job for this session; a full server or bad settings become a message, not a traceback."""
+    try:
+        registry().submit(owner(), label, run_dir, fit)
+    except GenlibError as err:
+        st.error(str(err))
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating time left…"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"about {minutes} min {secs:02d} s left" if minutes else f"about {secs} s left"
+
+
+def live_panel(page: str, charts: list[tuple[str, list[str]]], key: str) -> None:
+    """The latest job this session started on this page: progress, time left, live curves, Stop.
+
+    Redraws itself twice a second while the job runs; when it ends, the whole page reruns so the new
+    run shows up everywhere.
+    """
+    job = registry().latest_for(owner(), page)
+    if job is None:
+        return
+    was_running = job.snapshot().running
+
+    @st.fragment(run_every=0.5 if was_running else None)
+    def panel():
+        snap = job.snapshot()
+        if was_running and not snap.running:
+            st.rerun(scope="app")
+        st.markdown(f"**Training run** `{Path(snap.run_dir).name}`")
+        if snap.running:
+            st.progress(snap.fraction, text=f"Epoch {snap.epoch}/{snap.epochs} · step {snap.step}/"
+                                            f"{snap.steps_per_epoch} · {_eta(snap.eta)}")
+            st.button("Stop", key=f"{key}_stop", on_click=job.stop, type="primary")
+        elif snap.status == "complete":
+            st.success(f"Finished {len(snap.epoch_records)} epoch(s) in {snap.elapsed:.0f} s; the run is saved.")
+        elif snap.status == "stopped":
+            st.warning(snap.message)
+        else:
+            st.error(snap.message)
+        if snap.epoch_records:
+            times = [r["seconds"] for r in snap.epoch_records]
+            st.caption(f"Last epoch {times[-1]:.1f} s · average epoch {np.mean(times):.1f} s")
+        cols = st.columns(len(charts) + (snap.grid is not None))
+        for col, (title, names) in zip(cols, charts):
+            series = {n: snap.series[n] for n in names if n in snap.series}
+            if series:
+                col.plotly_chart(plots.loss_chart(series, title, smoothing=20, steps_per_epoch=snap.steps_per_epoch),
+                                 width="stretch", key=f"{key}_{title}")
+        if snap.grid is not None:
+            cols[-1].image(images.png_bytes(snap.grid, scale=2), output_format="PNG",
+                           caption=f"Samples after epoch {len(snap.epoch_records)}")
+
+    panel()

@@ -1,0 +1,69 @@
+"""GAN page: the classic MNIST GAN, epoch by epoch."""
+import streamlit as st
+
+from labui import gan_views, models
+from labui.errors import shown_as_message
+from labui.forms import gan_training_form, resume_button
+from labui.training import live_panel
+
+st.title("GAN: epoch by epoch")
+st.markdown(
+    "The classic MNIST GAN: a generator G turns noise into digits, a discriminator D tells them from real ones; "
+    "each iteration takes a D step, then a G step. The same fixed noise is drawn after every epoch, so the grids "
+    "below show one set of samples growing up. Scrub the epochs, compare them, and read the numbers beside them."
+)
+
+runs = sorted(models.gan_runs(), key=lambda r: ("shipped" not in r.path, r.path))
+if not runs:
+    st.info("No GAN runs yet: train one below.")
+else:
+    path = st.selectbox("Run", [r.path for r in runs], key="gan_run",
+                        format_func=lambda p: next(f"{r.extra['name']} · {r.arch} · {r.epochs} epochs · {r.status}"
+                                                   for r in runs if r.path == p))
+    with shown_as_message("This run cannot be shown"):
+        stamp = models.stamp(path)
+        records = models.history(path)["epochs"]
+        epochs = [r["epoch"] for r in records]
+        refs = models.reference_fids()
+        floor, blurred = refs["real (train vs test)"], refs["blurred real (σ 1.5 px)"]
+
+        epoch = st.select_slider("Epoch", options=epochs, value=epochs[-1], key=f"gan_epoch_{path}")
+        record = records[epochs.index(epoch)]
+        left, right = st.columns([3, 2])
+        with left:
+            st.image(gan_views.grid_png(path, epoch, 3, stamp), output_format="PNG",
+                     caption=f"Fixed-noise samples after epoch {epoch}")
+        with right:
+            gan_views.epoch_metrics_line(record, floor)
+            st.markdown(gan_views.reading(records, epoch, floor, blurred))
+            st.download_button("Download this grid (PNG)", gan_views.grid_png(path, epoch, 1, stamp),
+                               file_name=f"epoch_{epoch:03d}.png", mime="image/png", key="gan_download_png")
+            resume_button(path, records)
+
+        compare_tab, curves_tab, loss_tab, anim_tab, noise_tab, interp_tab, copies_tab = st.tabs(
+            ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?"])
+        with compare_tab:
+            gan_views.compare_view(path, records, stamp)
+        with curves_tab:
+            gan_views.curves_view(records, epoch, floor, blurred)
+        with loss_tab:
+            steps = models.steps(path, stamp)
+            gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)))
+        with anim_tab:
+            speed = st.slider("Milliseconds per epoch", 100, 2000, 400, 100, key="gan_gif_speed")
+            gif = gan_views.animation_gif(path, tuple(epochs), speed, stamp)
+            st.image(gif, caption=f"Epochs {epochs[0]}-{epochs[-1]}, looping")
+            st.download_button("Download the animation (GIF)", gif, file_name="epochs.gif", mime="image/gif",
+                               key="gan_download_gif")
+        with noise_tab:
+            gan_views.new_noise_view(path, epoch, stamp)
+        with interp_tab:
+            gan_views.interpolation_view(path, epoch, stamp)
+        with copies_tab:
+            gan_views.copies_view(path, epoch, stamp)
+
+st.header("Train a GAN")
+st.caption("The run trains in the background: use the page meanwhile, or reload; pick it in the Run list above.")
+gan_training_form()
+live_panel("gan", [("D and G loss", ["d_loss", "g_loss"]), ("D(x) and D(G(z))", ["d_real", "d_fake"])],
+           key="gan_job")

@@ -1,0 +1,60 @@
+"""Server-side redraw times of the pages' interactive paths, measured with Streamlit's AppTest.
+
+    .venv/bin/python scripts/page_latency.py
+
+AppTest reruns the whole page script for every widget change (it does not run fragments alone), so the
+numbers for the interpolation and latent sliders are upper bounds of what the fragment redraw costs.
+Each figure is the median of several moves after a warm-up that fills the caches.
+"""
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(action, repeats: int = 7) -> float:
+    action()  # warm up: caches filled
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times)
+
+
+def main() -> None:
+    from genlib.checkpoints import scan_runs
+
+    paths = {r.kl_weight: r.path for r in scan_runs()[0] if r.kind == "vae" and r.latent_dim == 16
+             and "shipped" in r.path}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/vae.py").run()
+    for path in paths.values():  # visit every β once so each model is cached
+        at.select_slider(key="vae_beta_16_mlp").set_value(path).run()
+    toggle = iter([paths[0.0], paths[1.0]] * 20)
+    results = {
+        "switch β (cached models)": median_ms(lambda: at.select_slider(key="vae_beta_16_mlp").set_value(
+            next(toggle)).run()),
+    }
+    ts = iter([0.1, 0.9] * 20)
+    results["move the interpolation slider (whole page)"] = median_ms(
+        lambda: at.slider(key="interp_t").set_value(next(ts)).run())
+    key = next(s.key for s in at.slider if s.key and s.key.startswith("z_") and s.key.endswith("_0"))
+    zs = iter([-1.0, 1.0] * 20)
+    results["move a latent slider (whole page)"] = median_ms(lambda: at.slider(key=key).set_value(next(zs)).run())
+    at.switch_page("pages/gan.py").run()
+    epoch_key = next(s.key for s in at.select_slider if s.key.startswith("gan_epoch_"))
+    epochs = iter([1, 10] * 20)
+    results["scrub the GAN epoch slider (whole page)"] = median_ms(
+        lambda: at.select_slider(key=epoch_key).set_value(next(epochs)).run())
+    for name, ms in results.items():
+        print(f"| {name} | {ms:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
