@@ -17,13 +17,18 @@ from .models import Generator, VAE
 from .restore import load_generator, load_vae
 
 DEFAULT_N = 5000
-EVAL_VERSION = 2         # bump when evaluate_run gains or changes a metric: saved evaluations are redone
+EVAL_VERSION = 3         # bump when evaluate_run gains or changes a metric: saved evaluations are redone
 INTERP_POINTS = 16       # K points along each straight line between two test codes
 INTERP_PAIRS = 100       # pairs scored for path ratio and jumpiness
 MIDPOINT_PAIRS = 1000    # pairs whose decoded midpoints are scored by FID
 
 
-def gaussian_blur(images: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
+# The reference rows every FID is read against. The blur is chosen so real < blurred < noise by wide margins.
+REAL_ROW, BLURRED_ROW, NOISE_ROW = "real (train vs test)", "blurred real (σ 1 px)", "uniform noise"
+BLUR_SIGMA = 1.0
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float = BLUR_SIGMA) -> torch.Tensor:
     radius = int(3 * sigma)
     x = torch.arange(-radius, radius + 1, dtype=torch.float32)
     k = torch.exp(-x**2 / (2 * sigma**2))
@@ -36,9 +41,8 @@ def gaussian_blur(images: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
 def reference_rows(n: int = DEFAULT_N) -> dict[str, dict]:
     """What FID means on this scale: real train vs test (the floor), blurred real digits, uniform noise."""
     train = load_digits("mnist", "train").as_float()[:n]
-    rows = {"real (train vs test)": train,
-            "blurred real (σ 1.5 px)": gaussian_blur(train),
-            "uniform noise": torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(0))}
+    rows = {REAL_ROW: train, BLURRED_ROW: gaussian_blur(train),
+            NOISE_ROW: torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(0))}
     return {name: evaluate_images(images) for name, images in rows.items()}
 
 
@@ -133,7 +137,7 @@ def reference_fids(n: int = DEFAULT_N) -> dict[str, float]:
     """The reference rows' FIDs, kept beside the judge (they depend on nothing else) once computed."""
     from .judge import JUDGE_DIR
 
-    path = JUDGE_DIR / f"references_n{n}.json"
+    path = JUDGE_DIR / f"references_n{n}_v{EVAL_VERSION}.json"
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

@@ -65,7 +65,8 @@ class Job:
     _state: dict = field(default_factory=lambda: {"epoch": 1, "epochs": 1, "step": 0, "steps_per_epoch": 1,
                                                   "series": {}, "records": [], "grid": None})
     _started: float = field(default_factory=time.monotonic)
-    _first_epoch: int | None = None
+    _pace_from: tuple[float, int, int] | None = None  # (time, epoch, step) of the first report: the pace
+                                                        # excludes data loading and model building
     _thread: threading.Thread | None = None
 
     def start(self) -> "Job":
@@ -96,8 +97,8 @@ class Job:
         with self._lock:
             s = self._state
             if isinstance(event, Progress):
-                if self._first_epoch is None:
-                    self._first_epoch = event.epoch
+                if self._pace_from is None:
+                    self._pace_from = (time.monotonic(), event.epoch, event.step)
                 s.update(epoch=event.epoch, epochs=event.epochs, step=event.step, steps_per_epoch=event.steps_per_epoch)
                 for name, values in event.series.items():
                     kept = s["series"].setdefault(name, [])
@@ -110,11 +111,14 @@ class Job:
     def snapshot(self) -> JobSnapshot:
         with self._lock:
             s = self._state
-            elapsed = time.monotonic() - self._started
-            first = self._first_epoch or s["epoch"]
-            done = (s["epoch"] - first) * s["steps_per_epoch"] + s["step"]
-            total = (s["epochs"] - first + 1) * s["steps_per_epoch"]
-            eta = elapsed * (total - done) / done if done and self.status == "running" else None
+            now = time.monotonic()
+            elapsed, eta = now - self._started, None
+            if self._pace_from is not None and self.status == "running":
+                since, epoch0, step0 = self._pace_from
+                per_epoch = s["steps_per_epoch"]
+                done = (s["epoch"] - epoch0) * per_epoch + s["step"] - step0
+                left = (s["epochs"] - s["epoch"]) * per_epoch + per_epoch - s["step"]
+                eta = (now - since) * left / done if done > 0 else None
             return JobSnapshot(self.status, self.message, str(self.run_dir), s["epoch"], s["epochs"], s["step"],
                                s["steps_per_epoch"], {k: list(v) for k, v in s["series"].items()},
                                list(s["records"]), s["grid"], elapsed, eta)

@@ -96,8 +96,11 @@ def load_judge(run_dir: str | None = None) -> Classifier:
 
 
 @torch.no_grad()
-def judge_images(images: torch.Tensor, batch_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Judge features (N, 128) float64 and class probabilities (N, 10) of images in [0, 1]."""
+def judge_images(images: torch.Tensor, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Judge features (N, 128) and class probabilities (N, 10) of images in [0, 1], float64.
+
+    Small batches keep the conv activations (which dominate memory) to tens of MB.
+    """
     model = load_judge()
     images = images.detach().float().cpu().reshape(-1, 1, 28, 28)
     feats, probs = [], []
@@ -109,11 +112,12 @@ def judge_images(images: torch.Tensor, batch_size: int = 2000) -> tuple[np.ndarr
 
 
 @functools.lru_cache(maxsize=4)
-def real_features(split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Judge features and probabilities of real MNIST images (cached: they never change)."""
+def real_features(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Judge features and probabilities of real MNIST images, float32 (cached: they never change)."""
     digits = load_digits("mnist", split)
-    n = limit or len(digits)
-    return judge_images(digits.as_float()[:n])
+    feats, probs = zip(*(judge_images(digits.images[i:i + 10_000].unsqueeze(1).float().div(255))
+                         for i in range(0, len(digits), 10_000)))
+    return np.concatenate(feats).astype(np.float32), np.concatenate(probs).astype(np.float32)
 
 
 def judge_available() -> bool:

@@ -132,22 +132,27 @@ def step_sizes(path_features: np.ndarray) -> np.ndarray:
 
 # ---- memorisation ----
 
-def nearest_distances(queries: np.ndarray, references: np.ndarray, batch: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distance from each query row to its nearest reference row, and that row's index.
 
-    One matrix product per batch (|q|² − 2 q·r + |r|²), not a Python loop over pairs.
+    One matrix product per chunk of references (|q|² − 2 q·r + |r|²), not a Python loop over pairs.
+    References may be uint8 pixels: each chunk is converted on its own, so no float copy of the whole
+    set is ever held.
     """
     queries = np.asarray(queries, dtype=np.float32)
-    references = np.asarray(references, dtype=np.float32)
-    ref_sq = (references**2).sum(1)
-    dists, idxs = [], []
-    for i in range(0, len(queries), batch):
-        q = queries[i:i + batch]
-        d2 = (q**2).sum(1, keepdims=True) - 2 * q @ references.T + ref_sq
+    q_sq = (queries**2).sum(1)
+    best = np.full(len(queries), np.inf, dtype=np.float32)
+    best_idx = np.zeros(len(queries), dtype=np.int64)
+    for start in range(0, len(references), chunk):
+        ref = np.asarray(references[start:start + chunk], dtype=np.float32)
+        if references.dtype == np.uint8:
+            ref /= 255
+        d2 = q_sq[:, None] - 2 * queries @ ref.T + (ref**2).sum(1)
         j = d2.argmin(1)
-        dists.append(np.sqrt(np.clip(d2[np.arange(len(q)), j], 0, None)))
-        idxs.append(j)
-    return np.concatenate(dists), np.concatenate(idxs)
+        d = d2[np.arange(len(queries)), j]
+        closer = d < best
+        best[closer], best_idx[closer] = d[closer], start + j[closer]
+    return np.sqrt(np.clip(best, 0, None)), best_idx
 
 
 def nn_ratio(sample_to_train: np.ndarray, test_to_train: np.ndarray) -> float:

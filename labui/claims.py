@@ -6,8 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from genlib.data import load_digits
-from genlib.memorisation import memorisation_check
+from genlib.memorisation import memorisation_check, training_digits
 from labui import models, plots
 
 CHECKED_SAMPLES = 1000
@@ -51,8 +50,7 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, stamp: float, 
     st.plotly_chart(plots._layout(fig, "Distance to the nearest training digit (judge features)",
                                   "distance", "density"), width="stretch", key=f"{key}_nn_hist")
     closest = np.argsort(report["feature_distances"])[:12]
-    train_x = load_digits("mnist", "train").as_float()
-    pairs = torch.cat([report["samples"][closest], train_x[report["nearest_by_features"][closest]]])
+    pairs = torch.cat([report["samples"][closest], training_digits(report["nearest_by_features"][closest])])
     st.image(models.png(pairs, nrow=12, scale=2), output_format="PNG",
              caption="The 12 samples closest to a training digit (top) and that training digit (bottom)")
     return report

@@ -15,6 +15,19 @@ from labui.training import new_run_dir, start_job
 TRAIN_SIZES = {"500": 500, "2,000": 2000, "10,000": 10000, "60,000 (all)": None}
 
 
+def validated(model_cls, model_values: dict, train_cls, train_values: dict, use_sidebar: bool = True):
+    """(model config, training config) from a form, or None after showing what was wrong.
+
+    New runs train on the sidebar's device and dataset; a resumed run keeps its own."""
+    sidebar = {"device": st.session_state.get("device", "auto"),
+               "dataset": st.session_state.get("dataset", "mnist")} if use_sidebar else {}
+    try:
+        return parse_config(model_cls, model_values), parse_config(train_cls, {**train_values, **sidebar})
+    except GenlibError as err:
+        st.error(str(err))
+        return None
+
+
 def vae_training_form(default_latent: int) -> None:
     with st.form("vae_train_form"):
         c1, c2, c3 = st.columns(3)
@@ -28,16 +41,13 @@ def vae_training_form(default_latent: int) -> None:
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
-    try:
-        model = parse_config(VAEConfig, {"latent_dim": latent_dim, "arch": arch})
-        train = parse_config(VAETrainConfig, {"kl_weight": beta, "epochs": epochs, "kl_warmup_epochs": warmup,
-                                              "train_limit": TRAIN_SIZES[size],
-                                              "device": st.session_state.get("device", "auto"),
-                                              "dataset": st.session_state.get("dataset", "mnist")})
-        run_dir = new_run_dir(f"vae-z{latent_dim}-{arch}-b{beta:g}")
-    except GenlibError as err:
-        st.error(str(err))
+    configs = validated(VAEConfig, {"latent_dim": latent_dim, "arch": arch}, VAETrainConfig,
+                        {"kl_weight": beta, "epochs": epochs, "kl_warmup_epochs": warmup,
+                         "train_limit": TRAIN_SIZES[size]})
+    if configs is None:
         return
+    model, train = configs
+    run_dir = new_run_dir(f"vae-z{latent_dim}-{arch}-b{beta:g}")
 
     def fit(run_dir, report, stop):
         result = fit_vae(model, train, run_dir, report, stop, epoch_metrics_hook("vae", 2000))
@@ -62,16 +72,13 @@ def gan_training_form() -> None:
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
-    try:
-        model = parse_config(GANConfig, {"arch": arch, "noise": noise})
-        train = parse_config(GANTrainConfig, {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d,
-                                              "train_limit": TRAIN_SIZES[size],
-                                              "device": st.session_state.get("device", "auto"),
-                                              "dataset": st.session_state.get("dataset", "mnist")})
-        run_dir = new_run_dir(f"gan-{arch}")
-    except GenlibError as err:
-        st.error(str(err))
+    configs = validated(GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
+                        {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d,
+                         "train_limit": TRAIN_SIZES[size]})
+    if configs is None:
         return
+    model, train = configs
+    run_dir = new_run_dir(f"gan-{arch}")
     start_job(f"gan-{run_dir.name}", run_dir,
               lambda run_dir, report, stop: fit_gan(model, train, run_dir, report, stop,
                                                     epoch_metrics_hook("gan", train.metric_samples)))
@@ -87,13 +94,12 @@ def resume_button(run_dir: str, records: list[dict]) -> None:
         target = st.number_input("Train until epoch", last + 1, last + 500, last + 5, key=f"resume_to_{run_dir}")
         if not st.button("Resume", key="gan_resume"):
             return
-        try:
-            saved = run.expect_kind("gan")
-            model = parse_config(GANConfig, saved["model"])
-            train = parse_config(GANTrainConfig, {**saved["train"], "epochs": int(target)})
-        except GenlibError as err:
-            st.error(str(err))
+        saved = run.expect_kind("gan")
+        configs = validated(GANConfig, saved["model"], GANTrainConfig, {**saved["train"], "epochs": int(target)},
+                            use_sidebar=False)
+        if configs is None:
             return
+        model, train = configs
         start_job(f"gan-{run.path.name}", run.path,
                   lambda run_dir, report, stop: fit_gan(model, train, run_dir, report, stop,
                                                         epoch_metrics_hook("gan", train.metric_samples)))

@@ -37,8 +37,8 @@ def epoch_metrics_line(record: dict, floor: float | None) -> None:
                       if floor else "judge features")
         top[1].metric("Classes covered", f"{record['classes_covered']} / 10")
         top[2].metric("Confident rate", f"{record['confident_rate']:.2f}")
-    bottom[0].metric("D loss / G loss", f"{record['d_loss']:.2f} / {record['g_loss']:.2f}")
-    bottom[1].metric("D(x) / D(G(z))", f"{record['d_real']:.2f} / {record['d_fake']:.2f}")
+    bottom[0].metric("D loss", f"{record['d_loss']:.2f}", help="mean over the epoch's iterations")
+    bottom[1].metric("G loss", f"{record['g_loss']:.2f}", help="mean over the epoch's iterations")
     bottom[2].metric("Epoch time", f"{record['seconds']:.1f} s")
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 
 from genlib import images, latent, metrics
+from genlib.evaluate import REAL_ROW
 from genlib.judge import judge_images
 from labui import models, plots
 
@@ -14,7 +15,7 @@ STRIP_POINTS = 10
 
 
 def metric_strip(m: dict) -> None:
-    floor = m["reference_fid"]["real (train vs test)"]
+    floor = m["reference_fid"][REAL_ROW]
     cols = st.columns(6)
     cols[0].metric("Recon. (nats)", f"{m['recon']:.1f}", help="reconstruction: −log p(x|z) per test image")
     cols[1].metric("KL (nats)", f"{m['kl']:.1f}", help="the rate: mean KL(q(z|x) ‖ N(0, I)) per test image")
@@ -159,7 +160,7 @@ def across_beta_view(sweep: list, selected_beta: float) -> None:
     betas = [b for b, _ in rows]
     st.dataframe([{"β": b, **{label: round(m[key], 2) for key, label in ACROSS_BETA}} for b, m in rows],
                  hide_index=True, key="across_beta_table")
-    floor = rows[0][1]["reference_fid"]["real (train vs test)"]
+    floor = rows[0][1]["reference_fid"][REAL_ROW]
     cols = st.columns(2)
     for i, (key, label) in enumerate(ACROSS_BETA):
         reference = (floor, "real-vs-real floor") if "fid" in key else (None, "")
@@ -191,5 +192,5 @@ def explanation(sweep: list, selected_beta: float) -> str:
                      "blurry, averaged digits.")
     lines.append(f"Selected β = {selected_beta:g}: reconstruction {m['recon']:.1f} nats, KL {m['kl']:.1f} nats, "
                  f"{m['active_units']} active units, prior-sample FID {m['fid']:.0f} "
-                 f"(real-vs-real floor {m['reference_fid']['real (train vs test)']:.0f}).")
+                 f"(real-vs-real floor {m['reference_fid'][REAL_ROW]:.0f}).")
     return "\n\n".join(lines)

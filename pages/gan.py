@@ -1,10 +1,13 @@
 """GAN page: the classic MNIST GAN, epoch by epoch."""
 import streamlit as st
 
+from genlib.evaluate import BLURRED_ROW, REAL_ROW
 from labui import gan_views, models
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
+
+VIEWS = ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?"]
 
 st.title("GAN: epoch by epoch")
 st.markdown(
@@ -25,7 +28,7 @@ else:
         records = models.history(path)["epochs"]
         epochs = [r["epoch"] for r in records]
         refs = models.reference_fids()
-        floor, blurred = refs["real (train vs test)"], refs["blurred real (σ 1.5 px)"]
+        floor, blurred = refs[REAL_ROW], refs[BLURRED_ROW]
 
         epoch = st.select_slider("Epoch", options=epochs, value=epochs[-1], key=f"gan_epoch_{path}")
         record = records[epochs.index(epoch)]
@@ -40,27 +43,35 @@ else:
                                file_name=f"epoch_{epoch:03d}.png", mime="image/png", key="gan_download_png")
             resume_button(path, records)
 
+        # only the open tab runs (on_change="rerun"): scrubbing epochs redraws the grid and one view
         compare_tab, curves_tab, loss_tab, anim_tab, noise_tab, interp_tab, copies_tab = st.tabs(
-            ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?"])
-        with compare_tab:
-            gan_views.compare_view(path, records, stamp)
-        with curves_tab:
-            gan_views.curves_view(records, epoch, floor, blurred)
-        with loss_tab:
-            steps = models.steps(path, stamp)
-            gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)))
-        with anim_tab:
-            speed = st.slider("Milliseconds per epoch", 100, 2000, 400, 100, key="gan_gif_speed")
-            gif = gan_views.animation_gif(path, tuple(epochs), speed, stamp)
-            st.image(gif, caption=f"Epochs {epochs[0]}-{epochs[-1]}, looping")
-            st.download_button("Download the animation (GIF)", gif, file_name="epochs.gif", mime="image/gif",
-                               key="gan_download_gif")
-        with noise_tab:
-            gan_views.new_noise_view(path, epoch, stamp)
-        with interp_tab:
-            gan_views.interpolation_view(path, epoch, stamp)
-        with copies_tab:
-            gan_views.copies_view(path, epoch, stamp)
+            VIEWS, key="gan_view", on_change="rerun")
+        if compare_tab.open:
+            with compare_tab:
+                gan_views.compare_view(path, records, stamp)
+        if curves_tab.open:
+            with curves_tab:
+                gan_views.curves_view(records, epoch, floor, blurred)
+        if loss_tab.open:
+            with loss_tab:
+                steps = models.steps(path, stamp)
+                gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)))
+        if anim_tab.open:
+            with anim_tab:
+                speed = st.slider("Milliseconds per epoch", 100, 2000, 400, 100, key="gan_gif_speed")
+                gif = gan_views.animation_gif(path, tuple(epochs), speed, stamp)
+                st.image(gif, caption=f"Epochs {epochs[0]}-{epochs[-1]}, looping")
+                st.download_button("Download the animation (GIF)", gif, file_name="epochs.gif", mime="image/gif",
+                                   key="gan_download_gif")
+        if noise_tab.open:
+            with noise_tab:
+                gan_views.new_noise_view(path, epoch, stamp)
+        if interp_tab.open:
+            with interp_tab:
+                gan_views.interpolation_view(path, epoch, stamp)
+        if copies_tab.open:
+            with copies_tab:
+                gan_views.copies_view(path, epoch, stamp)
 
 st.header("Train a GAN")
 st.caption("The run trains in the background: use the page meanwhile, or reload; pick it in the Run list above.")

@@ -6,6 +6,8 @@ from labui.errors import shown_as_message
 from labui.forms import vae_training_form
 from labui.training import live_panel
 
+VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]
+
 st.title("VAE: what the KL term does")
 st.markdown(
     "A VAE's loss is **reconstruction + β · KL**. With β = 0 it is a plain autoencoder: nothing pulls the codes "
@@ -37,27 +39,34 @@ else:
         metrics = models.run_metrics(path, stamp)
         vae_views.metric_strip(metrics)
 
+        # only the open tab runs (on_change="rerun"), so moving a slider redraws one view, not six
         latent_tab, samples_tab, interp_tab, sliders_tab, beta_tab, claims_tab = st.tabs(
-            ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"])
-        with latent_tab:
-            vae_views.latent_view(path, stamp, run.latent_dim)
-        with samples_tab:
-            seed = st.number_input("Sample seed", 0, 10_000, 0, key="vae_sample_seed")
-            vae_views.samples_view(path, stamp, int(seed))
-        with interp_tab:
-            vae_views.interpolation_view(path, stamp)
-        with sliders_tab:
-            vae_views.latent_sliders_view(path, stamp, run.latent_dim)
-        with beta_tab:
-            st.markdown(vae_views.explanation(sweep, run.kl_weight))
-            vae_views.across_beta_view(sweep, run.kl_weight)
-        with claims_tab:
-            st.subheader("Does the decoder overfit without the KL term?")
-            claims.overfitting_view(sweep, run, run.kl_weight)
-            st.subheader("Are prior samples new digits or copies?")
-            report = claims.memorisation_view("vae", path, None, stamp, key="vae_memo")
-            if report:
-                st.markdown(claims.verdict(report["nn_ratio"], report["share_closer"]))
+            VIEWS, key="vae_view", on_change="rerun")
+        if latent_tab.open:
+            with latent_tab:
+                vae_views.latent_view(path, stamp, run.latent_dim)
+        if samples_tab.open:
+            with samples_tab:
+                seed = st.number_input("Sample seed", 0, 10_000, 0, key="vae_sample_seed")
+                vae_views.samples_view(path, stamp, int(seed))
+        if interp_tab.open:
+            with interp_tab:
+                vae_views.interpolation_view(path, stamp)
+        if sliders_tab.open:
+            with sliders_tab:
+                vae_views.latent_sliders_view(path, stamp, run.latent_dim)
+        if beta_tab.open:
+            with beta_tab:
+                st.markdown(vae_views.explanation(sweep, run.kl_weight))
+                vae_views.across_beta_view(sweep, run.kl_weight)
+        if claims_tab.open:
+            with claims_tab:
+                st.subheader("Does the decoder overfit without the KL term?")
+                claims.overfitting_view(sweep, run, run.kl_weight)
+                st.subheader("Are prior samples new digits or copies?")
+                report = claims.memorisation_view("vae", path, None, stamp, key="vae_memo")
+                if report:
+                    st.markdown(claims.verdict(report["nn_ratio"], report["share_closer"]))
 
 st.header("Train a VAE")
 st.caption("The run trains in the background: use the page meanwhile, or reload; it joins its sweep when done.")

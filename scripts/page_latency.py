@@ -4,6 +4,7 @@
 
 AppTest reruns the whole page script for every widget change (it does not run fragments alone), so the
 numbers for the interpolation and latent sliders are upper bounds of what the fragment redraw costs.
+Tabs are lazy: each figure is measured with the view's own tab open (the latent-space tab for β).
 Each figure is the median of several moves after a warm-up that fills the caches.
 """
 import statistics
@@ -41,9 +42,13 @@ def main() -> None:
         "switch β (cached models)": median_ms(lambda: at.select_slider(key="vae_beta_16_mlp").set_value(
             next(toggle)).run()),
     }
+    at.session_state["vae_view"] = "Interpolation"
+    at.run()
     ts = iter([0.1, 0.9] * 20)
     results["move the interpolation slider (whole page)"] = median_ms(
         lambda: at.slider(key="interp_t").set_value(next(ts)).run())
+    at.session_state["vae_view"] = "Latent sliders"
+    at.run()
     key = next(s.key for s in at.slider if s.key and s.key.startswith("z_") and s.key.endswith("_0"))
     zs = iter([-1.0, 1.0] * 20)
     results["move a latent slider (whole page)"] = median_ms(lambda: at.slider(key=key).set_value(next(zs)).run())

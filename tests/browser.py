@@ -23,6 +23,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(env_extra: dict | None = None):
+    """The app served on a free local port: yields (url, process)."""
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -40,7 +41,7 @@ def streamlit_server(env_extra: dict | None = None):
                 time.sleep(0.3)
         else:
             raise RuntimeError("streamlit did not start within 60 s")
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -1,10 +1,10 @@
 """The app under misuse: damaged runs, a second user, a full server."""
 import shutil
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import open_view
 from conftest import ROOT
 from genlib.checkpoints import CHECKPOINTS_DIR, Run
 
@@ -31,6 +31,7 @@ def damaged_gan_run(tiny_gan_run):
 def test_a_damaged_run_shows_a_message_and_spares_the_others(damaged_gan_run):
     at = app("pages/gan.py")
     at.selectbox(key="gan_run").set_value(str(damaged_gan_run)).run()
+    open_view(at, "gan_view", "New noise")  # the view that loads the damaged generator
     assert not at.exception
     tabs_text = " ".join(e.value for e in at.error)
     assert "corrupt or truncated" in tabs_text and "zz-test-damaged-gan" in tabs_text

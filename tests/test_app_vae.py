@@ -1,12 +1,14 @@
 """AppTest of the VAE page over the shipped sweep."""
 import json
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import captions, chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
 from conftest import ROOT
 from genlib.pretrain import SHIPPED_DIR
+
+VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]
 
 SWEEP_KEY = "vae_beta_16_mlp"  # the shipped sweep: latent 16, MLP, all training images
 
@@ -32,32 +34,35 @@ def test_kl_slider_spans_the_sweep_from_exactly_zero(vae_page):
 
 @pytest.mark.parametrize("beta", ["0", "1"])
 def test_every_view_renders(vae_page, beta):
+    from labui.vae_views import ACROSS_BETA
+
     at = vae_page
     at.select_slider(key=SWEEP_KEY).set_value(beta_path(beta)).run()
-    assert not at.exception, at.exception
-    metric_labels = [m.label for m in at.metric]
-    assert "Prior-sample FID" in metric_labels and "Active units" in metric_labels
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    titles = [c["layout"]["title"]["text"] for c in charts]
-    assert any("Test-set codes" in t for t in titles)                    # 1. latent scatter
-    assert any("Step sizes" in t for t in titles)                         # 5. interpolation steps
-    from labui.vae_views import ACROSS_BETA
-    assert {label for _, label in ACROSS_BETA} <= set(titles)             # across β
-    assert "Test − train reconstruction (nats)" in titles                  # the generalisation gap
-    captions = [img.proto.imgs[0].caption for img in at.get("image")]
-    for expected in ("Prior samples", "Gaussian fitted", "decoder over", "Reconstructions", "decoded at t",
-                     "evenly spaced steps", "decoded from the sliders"):
-        assert any(expected in c for c in captions), expected
-    assert len([s for s in at.slider if s.key and s.key.startswith("z_")]) == 16   # 6. latent sliders
-    text = " ".join(m.value for m in at.markdown)
-    assert f"Selected β = {beta}:" in text and "plain autoencoder" in text
+    assert {"Prior-sample FID", "Active units", "Fitted-Gaussian FID"} <= {m.label for m in at.metric}
+    shown_titles, shown_captions, sliders, text = [], [], [], []
+    for view in VIEWS:
+        open_view(at, "vae_view", view)
+        assert not at.exception, (view, at.exception)
+        shown_titles += chart_titles(at)
+        shown_captions += captions(at)
+        sliders += [s.key for s in at.slider if s.key and s.key.startswith("z_")]
+        text += [m.value for m in at.markdown]
+    assert any(t.startswith("Test-set codes") for t in shown_titles)           # 1. latent scatter
+    for expected in ("Prior samples", "Gaussian fitted", "decoder over", "Reconstructions",  # 2-4
+                     "decoded at t", "evenly spaced steps",                             # 5. interpolation
+                     "decoded from the sliders"):                                       # 6. latent sliders
+        assert any(expected in c for c in shown_captions), expected
+    assert any(t.startswith("Step sizes") for t in shown_titles)
+    assert len(set(sliders)) == 16
+    assert {label for _, label in ACROSS_BETA} <= set(shown_titles)             # across β
+    assert "Test − train reconstruction (nats)" in shown_titles                   # the generalisation gap
+    assert f"Selected β = {beta}:" in " ".join(text) and "plain autoencoder" in " ".join(text)
 
 
 def test_interpolation_slider_moves_the_decoded_point(vae_page):
-    at = vae_page
+    at = open_view(vae_page, "vae_view", "Interpolation")
     at.slider(key="interp_t").set_value(0.2).run()
-    captions = [img.proto.imgs[0].caption for img in at.get("image")]
-    assert "decoded at t = 0.20" in captions and not at.exception
+    assert "decoded at t = 0.20" in captions(at) and not at.exception
 
 
 def test_training_starts_reports_progress_and_stops():
@@ -68,22 +73,11 @@ def test_training_starts_reports_progress_and_stops():
     at.selectbox(key="vae_form_size").set_value("2,000")
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.error, [e.value for e in at.error]
-    deadline = time.time() + 120
-    while time.time() < deadline and not any("Epoch 2/30" in (p.proto.text or "") for p in at.get("progress")):
-        time.sleep(0.5)
-        at.run()
+    rerun_until(at, progress_shows("Epoch 2/30"))
     assert any("left" in p.proto.text for p in at.get("progress"))
     assert any("Loss per image" in json.loads(c.proto.spec)["layout"]["title"]["text"]
                for c in at.get("plotly_chart"))
-    at.button(key="vae_job_stop").click().run()
-    deadline = time.time() + 60
-    while time.time() < deadline and not at.warning:
-        time.sleep(0.5)
-        at.run()
-    assert "Stopped during epoch" in at.warning[0].value
-    run_name = next(m.value for m in at.markdown if m.value.startswith("**Training run**")).split("`")[1]
-    from genlib.checkpoints import CHECKPOINTS_DIR, Run
-    run = Run(CHECKPOINTS_DIR / "user" / run_name)
+    run = stop_and_get_run(at, "vae_job_stop")
     assert run.history()["status"] == "stopped" and run.epochs_done() >= 1
     run.delete()
 
@@ -91,6 +85,7 @@ def test_training_starts_reports_progress_and_stops():
 def test_overfitting_and_copies_tab(vae_page):
     at = vae_page
     at.select_slider(key=SWEEP_KEY).set_value(beta_path("0")).run()
+    open_view(at, "vae_view", "Overfitting and copies")
     text = " ".join(m.value for m in at.markdown)
     assert "the measured gap at β = 0 is" in text and ("is **larger**" in text or "is **not larger**" in text)
     at.button(key="vae_memo_go").click().run()

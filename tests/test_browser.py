@@ -14,7 +14,7 @@ PAGE_READY_S = 5  # issue: every view shows real content within 5 s of opening a
 
 @pytest.fixture(scope="module")
 def app_url():
-    with streamlit_server() as url:
+    with streamlit_server() as (url, _):
         yield url
 
 
@@ -59,6 +59,7 @@ def test_drag_the_kl_slider_and_the_interpolation_slider(app_url, page):
     for _ in range(6):
         handle.press("ArrowRight")
     expect(handle).to_have_attribute("aria-valuetext", "1", timeout=10_000)
+    page.get_by_role("tab", name="Across β").click()
     expect(page.get_by_text("Selected β = 1:")).to_have_count(1, timeout=30_000)
     no_exception(page)
     shot(page, "vae_beta_1")
@@ -90,5 +91,27 @@ def test_scrub_the_gan_epochs(app_url, page):
     shot(page, "gan_epoch_5")
     handle.press("End")
     page.get_by_role("tab", name="Metrics by epoch").click()
+    expect(page.locator(".st-key-gan_curve_fid .js-plotly-plot")).to_be_visible(timeout=30_000)
     no_exception(page)
     shot(page, "gan_last_epoch")
+
+
+def test_walk_every_page_and_start_then_stop_a_training_run(app_url, page):
+    from playwright.sync_api import expect
+
+    for path, ready in (("", '[data-testid="stImage"] img'), ("vae", ".st-key-latent_scatter .js-plotly-plot"),
+                        ("gan", '[data-testid="stImage"] img')):
+        open_page(page, f"{app_url}/{path}", ready, timeout_s=120)
+        no_exception(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Epoch 1/15")).to_be_visible(timeout=60_000)
+    shot(page, "gan_training")
+    run_name = page.locator("code").filter(has_text="gan-small-").first.inner_text()
+    page.locator(".st-key-gan_job_stop button").click()
+    expect(page.get_by_text("Stopped during epoch")).to_be_visible(timeout=60_000)
+    no_exception(page)
+    shot(page, "gan_stopped")
+    from genlib.checkpoints import CHECKPOINTS_DIR, Run
+    run = Run(CHECKPOINTS_DIR / "user" / run_name)
+    assert run.history()["status"] == "stopped"
+    run.delete()

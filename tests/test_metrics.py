@@ -5,7 +5,7 @@ import pytest
 
 from genlib import metrics
 from genlib.data import load_digits
-from genlib.evaluate import evaluate_images, reference_rows
+from genlib.evaluate import BLURRED_ROW, NOISE_ROW, REAL_ROW, evaluate_images, reference_rows
 from genlib.judge import judge_images, predict, load_judge
 
 
@@ -17,8 +17,7 @@ def test_judge_is_accurate_on_the_test_set():
 
 def test_fid_orders_real_blurred_and_noise():
     rows = reference_rows(2000)
-    real, blurred, noise = (rows[k]["fid"] for k in ("real (train vs test)", "blurred real (σ 1.5 px)",
-                                                       "uniform noise"))
+    real, blurred, noise = (rows[k]["fid"] for k in (REAL_ROW, BLURRED_ROW, NOISE_ROW))
     assert real * 10 < blurred and blurred * 3 < noise
 
 
@@ -67,9 +66,9 @@ def test_path_ratio_and_jumpiness():
     straight = np.linspace(0, 1, 16)[:, None] * np.array([[3.0, 4.0]])
     assert metrics.path_ratio_and_jumpiness(straight) == pytest.approx((1.0, 1.0))
     jumpy = straight.copy()
-    jumpy[8:] += np.array([0.0, 5.0])  # one big jump sideways halfway
+    jumpy[6:10] += np.array([0.0, 5.0])  # a detour: jump sideways, run along, jump back
     ratio, jump = metrics.path_ratio_and_jumpiness(jumpy)
-    assert ratio > 1.5 and jump > 5
+    assert ratio > 2.5 and jump > 4.5  # ≈ (5 + 2 · 5) ÷ 5 and one 5-long step among steps of 1/3
 
 
 def test_nn_ratio_copies_and_held_out_digits():

@@ -1,0 +1,40 @@
+"""Driving a page's background training through AppTest (run_every never fires there: poll with run())."""
+import time
+
+from genlib.checkpoints import CHECKPOINTS_DIR, Run
+
+
+def rerun_until(at, done, timeout_s: float = 120) -> None:
+    deadline = time.time() + timeout_s
+    while not done(at) and time.time() < deadline:
+        time.sleep(1)
+        at.run()
+    assert done(at), "the page never reached the expected state"
+
+
+def progress_shows(text: str):
+    return lambda at: any(text in (p.proto.text or "") for p in at.get("progress"))
+
+
+def stop_and_get_run(at, stop_key: str) -> Run:
+    """Click Stop, wait for the page to say so, and return the stopped run (from the panel's name)."""
+    at.button(key=stop_key).click().run()
+    rerun_until(at, lambda at: at.warning, timeout_s=60)
+    assert "Stopped during epoch" in at.warning[0].value
+    name = next(m.value for m in at.markdown if m.value.startswith("**Training run**")).split("`")[1]
+    return Run(CHECKPOINTS_DIR / "user" / name)
+
+
+def open_view(at, tabs_key: str, label: str):
+    """Select a lazy tab (st.tabs with a key and on_change="rerun") and rerun: only that tab's view runs."""
+    at.session_state[tabs_key] = label
+    return at.run()
+
+
+def captions(at) -> list[str]:
+    return [img.proto.imgs[0].caption for img in at.get("image")]
+
+
+def chart_titles(at) -> list[str]:
+    import json
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
