@@ -28,6 +28,15 @@ def validated(model_cls, model_values: dict, train_cls, train_values: dict, use_
         return None
 
 
+def named_run_dir(prefix: str, name: str):
+    """The new run's folder, or None after saying why the name was refused."""
+    try:
+        return new_run_dir(prefix, name)
+    except GenlibError as err:
+        st.error(str(err))
+        return None
+
+
 def vae_training_form(default_latent: int) -> None:
     with st.form("vae_train_form"):
         c1, c2, c3 = st.columns(3)
@@ -38,6 +47,8 @@ def vae_training_form(default_latent: int) -> None:
         arch = c1.selectbox("Architecture", ["mlp", "conv"], key="vae_form_arch")
         size = c2.selectbox("Training images", list(TRAIN_SIZES), index=3, key="vae_form_size")
         warmup = c3.number_input("KL warm-up (epochs)", 0.0, 100.0, 0.0, 1.0, key="vae_form_warmup")
+        name = st.text_input("Run name (optional)", key="vae_form_name", max_chars=100,
+                             placeholder="letters, digits, '.', '_' or '-'")
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
@@ -47,7 +58,9 @@ def vae_training_form(default_latent: int) -> None:
     if configs is None:
         return
     model, train = configs
-    run_dir = new_run_dir(f"vae-z{latent_dim}-{arch}-b{beta:g}")
+    run_dir = named_run_dir(f"vae-z{latent_dim}-{arch}-b{beta:g}", name)
+    if run_dir is None:
+        return
 
     def fit(run_dir, report, stop):
         result = fit_vae(model, train, run_dir, report, stop, epoch_metrics_hook("vae", 2000))
@@ -69,6 +82,8 @@ def gan_training_form() -> None:
         lr_d = c2.number_input("Learning rate D", 0.0, 1.0, 2e-4, 1e-4, format="%.5f", key="gan_form_lr_d")
         noise = c3.selectbox("Noise", ["uniform", "normal"], key="gan_form_noise")
         size = c1.selectbox("Training images", list(TRAIN_SIZES), index=3, key="gan_form_size")
+        name = c2.text_input("Run name (optional)", key="gan_form_name", max_chars=100,
+                             placeholder="letters, digits, '.', '_' or '-'")
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
@@ -78,7 +93,9 @@ def gan_training_form() -> None:
     if configs is None:
         return
     model, train = configs
-    run_dir = new_run_dir(f"gan-{arch}")
+    run_dir = named_run_dir(f"gan-{arch}", name)
+    if run_dir is None:
+        return
     start_job(f"gan-{run_dir.name}", run_dir,
               lambda run_dir, report, stop: fit_gan(model, train, run_dir, report, stop,
                                                     epoch_metrics_hook("gan", train.metric_samples)))

@@ -18,13 +18,13 @@ EPOCH_METRICS = [("fid", "FID (classifier features)"), ("classes_covered", "Clas
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def grid_png(run_dir: str, epoch: int, scale: int, _stamp: float) -> bytes:
+def grid_png(run_dir: str, epoch: int, scale: int, stamp_: float) -> bytes:
     """An epoch's saved grid, enlarged with crisp pixels."""
     return images.png_bytes(images.read_png(Run(run_dir).grid_path(epoch).read_bytes()), scale=scale)
 
 
 @st.cache_data(max_entries=16, show_spinner="Making the animation…")
-def animation_gif(run_dir: str, epochs: tuple[int, ...], ms_per_frame: int, _stamp: float) -> bytes:
+def animation_gif(run_dir: str, epochs: tuple[int, ...], ms_per_frame: int, stamp_: float) -> bytes:
     run = Run(run_dir)
     return images.gif_bytes([images.read_png(run.grid_path(e).read_bytes()) for e in epochs], ms_per_frame)
 

@@ -1,4 +1,6 @@
-"""Cached access to saved runs. Keys include the run's history mtime, so a retrained run reloads."""
+"""Cached access to saved runs. Keys include the run's stamp (history mtime), so a retrained run reloads.
+
+(Streamlit leaves parameters that start with "_" out of cache keys: the stamp is named stamp_ on purpose.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,18 +17,24 @@ CODES_SHOWN = 2000  # test digits drawn in the latent scatter
 
 
 def stamp(run_dir: str) -> float:
-    """Changes whenever the run gains an epoch or a new evaluation."""
+    """Changes whenever the run gains an epoch (its history is rewritten) or is replaced."""
     path = Path(run_dir)
     return max((path / name).stat().st_mtime for name in ("history.json", "config.json") if (path / name).exists())
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def vae(run_dir: str, _stamp: float):
+def vae(run_dir: str, stamp_: float):
     return restore.load_vae(run_dir)
 
 
+def is_shipped(run) -> bool:
+    """A pretrained run that came with the lab (not one the user trained)."""
+    from genlib.pretrain import SHIPPED_DIR
+    return Path(run.path).resolve().is_relative_to(SHIPPED_DIR.resolve())
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
-def generator(run_dir: str, epoch: int, _stamp: float):
+def generator(run_dir: str, epoch: int, stamp_: float):
     return restore.load_generator(run_dir, epoch)
 
 

@@ -10,17 +10,23 @@ import streamlit as st
 
 from genlib import images
 from genlib.checkpoints import CHECKPOINTS_DIR, safe_run_name
-from genlib.errors import GenlibError
+from genlib.errors import GenlibError, RunError
 from labui import plots
 from labui.jobs import owner, registry
 
 USER_RUNS = CHECKPOINTS_DIR / "user"
 
 
-def new_run_dir(prefix: str) -> Path:
-    """A fresh folder under checkpoints/user/ named from the settings and the time."""
-    name = safe_run_name(f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}")
-    return USER_RUNS / name
+def new_run_dir(prefix: str, name: str = "") -> Path:
+    """A fresh folder under checkpoints/user/: the user's name for it, or one made from the settings and time.
+
+    A name that could leave the folder ('../x', 'a/b') or hide in it is refused with a RunError.
+    """
+    name = safe_run_name(name.strip()) if name.strip() else f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}"
+    path = USER_RUNS / name
+    if path.exists():
+        raise RunError(f"A run named {name!r} already exists; choose another name.")
+    return path
 
 
 def start_job(label: str, run_dir: Path, fit: Callable) -> None:

@@ -16,7 +16,7 @@ st.markdown(
     "below show one set of samples growing up. Scrub the epochs, compare them, and read the numbers beside them."
 )
 
-runs = sorted(models.gan_runs(), key=lambda r: ("shipped" not in r.path, r.path))
+runs = sorted(models.gan_runs(), key=lambda r: (not models.is_shipped(r), r.path))
 if not runs:
     st.info("No GAN runs yet: train one below.")
 else:

@@ -28,8 +28,8 @@ else:
     sweep_key = st.radio("Sweep", keys, horizontal=True, key="vae_sweep",
                          format_func=lambda k: f"latent {k[0]} · {k[1]} · {k[2] or 60000:,} images "
                                                f"({len(sweeps[k])} runs)")
-    sweep = sorted(sweeps[sweep_key], key=lambda r: (r.kl_weight, "shipped" not in r.path))
-    labels = {r.path: f"{r.kl_weight:g}" + ("" if "shipped" in r.path else f" ({r.extra['name'][:24]})")
+    sweep = sorted(sweeps[sweep_key], key=lambda r: (r.kl_weight, not models.is_shipped(r)))
+    labels = {r.path: f"{r.kl_weight:g}" + ("" if models.is_shipped(r) else f" ({r.extra['name'][:24]})")
               for r in sweep}
     path = st.select_slider("KL weight β", options=[r.path for r in sweep], format_func=labels.get,
                             key="vae_beta_" + "_".join(str(k) for k in sweep_key if k is not None))

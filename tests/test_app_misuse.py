@@ -58,3 +58,14 @@ def test_a_second_user_is_told_the_server_is_busy_and_cannot_see_the_first_job()
             job.stop()
             job.join(60)
             shutil.rmtree(job.run_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", ["../../etc/evil", "a/b", "bad\x07name", ".hidden"])
+def test_unsafe_run_names_are_refused_in_the_form(name):
+    at = app("pages/gan.py")
+    at.text_input(key="gan_form_name").set_value(name)
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert "is not allowed" in at.error[0].value
+    assert not list(CHECKPOINTS_DIR.parent.glob("etc")) and not (USER / "a").exists()
+    from labui.jobs import registry
+    assert not registry().running()

@@ -118,9 +118,10 @@ def test_seed_gan_trains_a_few_iterations_on_cpu():
     assert all(torch.isfinite(torch.tensor(result.steps[k])).all() for k in result.steps)
 
 
-@pytest.mark.slow
 def test_one_epoch_vae_samples_look_like_digits():
-    from genlib.evaluate import evaluate_images
+    from genlib.evaluate import NOISE_ROW, evaluate_images, reference_fids
     result = fit_vae(VAEConfig(latent_dim=16), VAETrainConfig(epochs=1, kl_weight=1.0, device="cpu"))
     quality = evaluate_images(result.models["vae"].eval().sample(2000, torch.Generator().manual_seed(0)))
-    assert quality["classes_covered"] == 10 and quality["confident_rate"] > 0.3
+    # measured here: 10 classes, IS 3.8, FID 579 (noise 1083, blurred digits 306): blurry but digit-shaped
+    assert quality["classes_covered"] == 10 and quality["inception_score"] > 3
+    assert quality["fid"] < reference_fids()[NOISE_ROW] / 1.5
