@@ -152,7 +152,7 @@ def reference_fids(n: int = DEFAULT_N) -> dict[str, float]:
 
 def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
     """The eval command's JSON: sample metrics for any run, latent health too for a VAE."""
-    from .memorisation import memorisation_check
+    from .memorisation import nn_ratio
 
     run = Run(run_dir)
     kind = run.kind()
@@ -163,13 +163,13 @@ def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
         out["epoch"] = run.resolve_epoch(None)
         hist = run.history()["epochs"]
         if hist and "train_recon" in hist[-1]:
-            out["recon_gap"] = hist[-1]["test_recon"] - hist[-1]["train_recon"]
+            out["recon_gap"] = metrics.recon_gap(hist[-1])
     else:
         model = load_generator(run_dir, epoch)
         out = evaluate_generator(model, n)
         out["epoch"] = run.resolve_epoch(epoch)
     with torch.no_grad():
-        out["nn_ratio"] = memorisation_check(model.sample(min(n, 1000), gen))["nn_ratio"]
+        out["nn_ratio"] = nn_ratio(model.sample(min(n, 1000), gen))
     out["n"] = n
     out["reference_fid"] = reference_fids(n)
     return out

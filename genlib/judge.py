@@ -5,6 +5,8 @@ The shipped weights live in checkpoints/judge (a run of kind "classifier") and l
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import math
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoints import CHECKPOINTS_DIR, Run, load_tensors
+from .checkpoints import CHECKPOINTS_DIR, Run, atomic_write, load_tensors
 from .config import ClassifierTrainConfig
 from .data import load_digits, shuffled_batches
 from .devices import pick_device
@@ -24,6 +26,7 @@ from .progress import EpochDone, NeverStop, Progress
 from .session import FitResult, RunSession, seeded
 
 JUDGE_DIR = CHECKPOINTS_DIR / "judge"
+CACHE_DIR = CHECKPOINTS_DIR / "cache"
 
 
 def fit_classifier(cfg: ClassifierTrainConfig, run_dir, report=None, stop=None):
@@ -113,11 +116,30 @@ def judge_images(images: torch.Tensor, batch_size: int = 500) -> tuple[np.ndarra
 
 @functools.lru_cache(maxsize=4)
 def real_features(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Judge features and probabilities of real MNIST images, float32 (cached: they never change)."""
+    """Judge features and probabilities of real MNIST images, float32.
+
+    They never change for a given judge, so they are kept on disk too (checkpoints/cache/, ignored by git):
+    the training set's take seconds to compute, and every memorisation check needs them.
+    """
+    weights = Run(JUDGE_DIR).weights_path(Run(JUDGE_DIR).resolve_epoch(None))
+    judge_id = hashlib.sha1(weights.read_bytes()).hexdigest()[:12]
+    cache = CACHE_DIR / f"judge-{judge_id}-{split}.npz"
+    try:
+        with np.load(cache, allow_pickle=False) as saved:
+            return saved["features"], saved["probs"]
+    except (OSError, ValueError, KeyError):
+        pass  # missing or damaged: compute it again
     digits = load_digits("mnist", split)
     feats, probs = zip(*(judge_images(digits.images[i:i + 10_000].unsqueeze(1).float().div(255))
                          for i in range(0, len(digits), 10_000)))
-    return np.concatenate(feats).astype(np.float32), np.concatenate(probs).astype(np.float32)
+    feats, probs = np.concatenate(feats).astype(np.float32), np.concatenate(probs).astype(np.float32)
+    buf = io.BytesIO()
+    np.savez(buf, features=feats, probs=probs)
+    try:
+        atomic_write(cache, buf.getvalue())
+    except OSError:
+        pass  # a read-only checkout computes them once per process instead
+    return feats, probs
 
 
 def judge_available() -> bool:

@@ -6,7 +6,6 @@ digits, which are new by construction: a generator that copies sits far closer t
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -19,29 +18,32 @@ REFERENCE_TEST_DIGITS = 1000
 SUSPICIOUS_PERCENTILE = 5   # "closer than 95 % of test digits are"
 
 
-@dataclass
-class TrainIndex:
-    features: np.ndarray        # judge features of all training digits (60000, 128)
-    pixels: np.ndarray          # the same digits as flat uint8 pixels (60000, 784): 47 MB, not 188 as floats
-    test_features: np.ndarray   # nearest training distance of held-out digits, in feature space
-    test_pixels: np.ndarray     # ... and in pixel space
+@functools.lru_cache(maxsize=1)
+def feature_reference() -> tuple[np.ndarray, np.ndarray]:
+    """Judge features of every training digit, and each of 1,000 test digits' distance to its nearest one."""
+    features = real_features("train")[0]
+    test = metrics.nearest_distances(real_features("test")[0][:REFERENCE_TEST_DIGITS], features)[0]
+    return features, test
 
 
 @functools.lru_cache(maxsize=1)
-def train_index() -> TrainIndex:
-    """Everything the check compares against, computed once per process (a few seconds)."""
+def pixel_reference() -> tuple[np.ndarray, np.ndarray]:
+    """Every training digit as flat uint8 pixels (47 MB, not 188 as floats), and the test digits' distances."""
     pixels = load_digits("mnist", "train").images.reshape(60000, -1).numpy()
     test_x = load_digits("mnist", "test").as_float()[:REFERENCE_TEST_DIGITS]
-    features = real_features("train")[0]
-    test_feat = metrics.nearest_distances(real_features("test")[0][:REFERENCE_TEST_DIGITS], features)[0]
-    test_pix = metrics.nearest_distances(test_x.reshape(len(test_x), -1).numpy(), pixels)[0]
-    return TrainIndex(features, pixels, test_feat, test_pix)
+    return pixels, metrics.nearest_distances(test_x.reshape(len(test_x), -1).numpy(), pixels)[0]
 
 
 def training_digits(indices: np.ndarray) -> torch.Tensor:
     """Training digits by index, as images (N, 1, 28, 28) in [0, 1]."""
-    pixels = train_index().pixels[indices]
-    return torch.from_numpy(pixels.astype(np.float32) / 255).reshape(-1, 1, 28, 28)
+    pixels = load_digits("mnist", "train").images[torch.as_tensor(indices)]
+    return pixels.unsqueeze(1).float().div(255)
+
+
+def nn_ratio(samples: torch.Tensor) -> float:
+    """Median sample→train distance ÷ median test→train distance, in judge features (≈ 0 copies, ≈ 1 new)."""
+    features, test = feature_reference()
+    return metrics.nn_ratio(metrics.nearest_distances(judge_images(samples)[0], features)[0], test)
 
 
 def memorisation_check(samples: torch.Tensor) -> dict:
@@ -50,16 +52,17 @@ def memorisation_check(samples: torch.Tensor) -> dict:
     nn_ratio: median sample→train distance ÷ median test→train distance (≈ 0: copies, ≈ 1: as new as test digits).
     share_closer: share of samples nearer their training neighbour than 95 % of test digits are (≈ 0.05 if new).
     """
-    index = train_index()
+    features, test_feat = feature_reference()
+    pixels, test_pix = pixel_reference()
     flat = samples.detach().float().cpu().reshape(len(samples), -1).numpy()
-    feat_dist, feat_idx = metrics.nearest_distances(judge_images(samples)[0], index.features)
-    pix_dist, pix_idx = metrics.nearest_distances(flat, index.pixels)
-    threshold = np.percentile(index.test_features, SUSPICIOUS_PERCENTILE)
+    feat_dist, feat_idx = metrics.nearest_distances(judge_images(samples)[0], features)
+    pix_dist, pix_idx = metrics.nearest_distances(flat, pixels)
+    threshold = np.percentile(test_feat, SUSPICIOUS_PERCENTILE)
     return {
-        "nn_ratio": metrics.nn_ratio(feat_dist, index.test_features),
-        "nn_ratio_pixels": metrics.nn_ratio(pix_dist, index.test_pixels),
+        "nn_ratio": metrics.nn_ratio(feat_dist, test_feat),
+        "nn_ratio_pixels": metrics.nn_ratio(pix_dist, test_pix),
         "share_closer": float((feat_dist < threshold).mean()),
         "feature_distances": feat_dist, "nearest_by_features": feat_idx,
         "pixel_distances": pix_dist, "nearest_by_pixels": pix_idx,
-        "test_feature_distances": index.test_features, "test_pixel_distances": index.test_pixels,
+        "test_feature_distances": test_feat, "test_pixel_distances": test_pix,
     }

@@ -130,6 +130,14 @@ def step_sizes(path_features: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.diff(path_features, axis=0), axis=1)
 
 
+# ---- generalisation ----
+
+def recon_gap(epoch_record: dict) -> float:
+    """Test − train reconstruction (nats per image) of one epoch: > 0 when the decoder fits its training
+    images better than new ones, the overfitting the homework claims for β = 0."""
+    return float(epoch_record["test_recon"] - epoch_record["train_recon"])
+
+
 # ---- memorisation ----
 
 def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:

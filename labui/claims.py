@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from genlib.memorisation import memorisation_check, training_digits
+from genlib.metrics import recon_gap
 from labui import models, plots
 
 CHECKED_SAMPLES = 1000
@@ -77,7 +78,7 @@ def overfitting_view(sweep: list, run, selected_beta: float) -> None:
     left.plotly_chart(plots._layout(fig, f"Reconstruction (nats) per epoch, β = {selected_beta:g}, {size:,} "
                                          "training images", "epoch", "nats per image"), width="stretch",
                       key="gap_per_epoch")
-    gaps = {r.kl_weight: _gap(r.path) for r in sweep}
+    gaps = {r.kl_weight: recon_gap(models.history(r.path)["epochs"][-1]) for r in sweep}
     betas = sorted(gaps)
     right.plotly_chart(plots.metric_vs_beta(betas, [gaps[b] for b in betas], "Test − train reconstruction (nats)",
                                             selected_beta), width="stretch", key="gap_vs_beta")
@@ -88,8 +89,3 @@ def overfitting_view(sweep: list, run, selected_beta: float) -> None:
                     "Train β = 0 and β = 1 on 500 training images below to see how the gap grows with little data.")
     else:
         st.caption("Train β = 0 and β = 1 at the same training-set size to compare their gaps here.")
-
-
-def _gap(run_dir: str) -> float:
-    last = models.history(run_dir)["epochs"][-1]
-    return last["test_recon"] - last["train_recon"]

@@ -107,6 +107,9 @@ def test_walk_every_page_and_start_then_stop_a_training_run(app_url, page):
     expect(page.get_by_text("Epoch 1/15")).to_be_visible(timeout=60_000)
     shot(page, "gan_training")
     run_name = page.locator("code").filter(has_text="gan-small-").first.inner_text()
+    page.reload()  # a reload (or a closed and reopened tab with the same address) re-attaches to the job
+    expect(page.get_by_text(run_name)).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-gan_job_stop button")).to_be_visible(timeout=60_000)
     page.locator(".st-key-gan_job_stop button").click()
     expect(page.get_by_text("Stopped during epoch")).to_be_visible(timeout=60_000)
     no_exception(page)

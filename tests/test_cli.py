@@ -59,3 +59,16 @@ def test_bad_input_exits_nonzero_with_one_line(tmp_path, args, message):
     assert res.returncode == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert "Traceback" not in res.stderr and not (tmp_path / "X").exists()
+
+
+def test_eval_prints_every_metric_as_json(tiny_vae_run, tiny_gan_run):
+    res = genlib("eval", tiny_vae_run, "--n", 300)
+    assert res.returncode == 0, res.stderr
+    vae = json.loads(res.stdout)
+    for key in ("fid", "classes_covered", "class_kl", "confident_rate", "inception_score", "recon", "kl",
+                "active_units", "aggregate_kl", "fid_fitted_gaussian", "interp_path_ratio", "interp_jumpiness",
+                "recon_gap", "nn_ratio", "reference_fid"):
+        assert key in vae, key
+    res = genlib("eval", tiny_gan_run, "--epoch", 2, "--n", 300)
+    gan = json.loads(res.stdout)
+    assert gan["epoch"] == 2 and {"fid", "classes_covered", "nn_ratio"} <= set(gan)
