@@ -28,11 +28,14 @@ def validated(model_cls, model_values: dict, train_cls, train_values: dict, use_
         return None
 
 
-def named_run_dir(prefix: str, name: str):
-    """The new run's folder, or None after saying why the name was refused."""
+def prepared_run(model_cls, model_values: dict, train_cls, train_values: dict, prefix: str, name: str):
+    """(model config, training config, run folder) for a new run, or None after showing what was wrong."""
+    configs = validated(model_cls, model_values, train_cls, train_values)
+    if configs is None:
+        return None
     try:
-        return new_run_dir(prefix, name)
-    except GenlibError as err:
+        return (*configs, new_run_dir(prefix, name))
+    except GenlibError as err:  # a name that could leave checkpoints/user/, or one already taken
         st.error(str(err))
         return None
 
@@ -52,15 +55,12 @@ def vae_training_form(default_latent: int) -> None:
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
-    configs = validated(VAEConfig, {"latent_dim": latent_dim, "arch": arch}, VAETrainConfig,
-                        {"kl_weight": beta, "epochs": epochs, "kl_warmup_epochs": warmup,
-                         "train_limit": TRAIN_SIZES[size]})
-    if configs is None:
+    prepared = prepared_run(VAEConfig, {"latent_dim": latent_dim, "arch": arch}, VAETrainConfig,
+                            {"kl_weight": beta, "epochs": epochs, "kl_warmup_epochs": warmup,
+                             "train_limit": TRAIN_SIZES[size]}, f"vae-z{latent_dim}-{arch}-b{beta:g}", name)
+    if prepared is None:
         return
-    model, train = configs
-    run_dir = named_run_dir(f"vae-z{latent_dim}-{arch}-b{beta:g}", name)
-    if run_dir is None:
-        return
+    model, train, run_dir = prepared
 
     def fit(run_dir, report, stop):
         result = fit_vae(model, train, run_dir, report, stop, epoch_metrics_hook("vae", 2000))
@@ -75,7 +75,8 @@ def gan_training_form() -> None:
     with st.form("gan_train_form"):
         c1, c2, c3 = st.columns(3)
         arch = c1.selectbox("Architecture", ["small", "seed"], key="gan_form_arch",
-                            help="small: an MLP pair for the CPU (≈10 s an epoch); seed: the infoGAN conv nets (GPU)")
+                            help="small: an MLP pair for the CPU (≈ 12 s an epoch from the CLI, ≈ 18 s here beside the "
+                                 "page); seed: the infoGAN conv nets of the original homework (for a GPU)")
         epochs = c2.number_input("Epochs", 1, 500, 15, key="gan_form_epochs")
         batch = c3.number_input("Batch size", 1, 4096, 64, key="gan_form_batch")
         lr_g = c1.number_input("Learning rate G", 0.0, 1.0, 2e-4, 1e-4, format="%.5f", key="gan_form_lr_g")
@@ -87,15 +88,12 @@ def gan_training_form() -> None:
         submitted = st.form_submit_button("Train", type="primary")
     if not submitted:
         return
-    configs = validated(GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
-                        {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d,
-                         "train_limit": TRAIN_SIZES[size]})
-    if configs is None:
+    prepared = prepared_run(GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
+                            {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d,
+                             "train_limit": TRAIN_SIZES[size]}, f"gan-{arch}", name)
+    if prepared is None:
         return
-    model, train = configs
-    run_dir = named_run_dir(f"gan-{arch}", name)
-    if run_dir is None:
-        return
+    model, train, run_dir = prepared
     start_job(f"gan-{run_dir.name}", run_dir,
               lambda run_dir, report, stop: fit_gan(model, train, run_dir, report, stop,
                                                     epoch_metrics_hook("gan", train.metric_samples)))
