@@ -14,7 +14,7 @@ from .data import load_digits
 from .judge import judge_images, real_features
 from .latent import interpolate
 from .models import Generator, VAE
-from .restore import load_generator, load_vae
+from .restore import load_sampler
 
 DEFAULT_N = 5000
 EVAL_VERSION = 3         # bump when evaluate_run gains or changes a metric: saved evaluations are redone
@@ -155,19 +155,16 @@ def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
     from .memorisation import nn_ratio
 
     run = Run(run_dir)
-    kind = run.kind()
-    gen = torch.Generator().manual_seed(1)
-    if kind == "vae":
-        model = load_vae(run_dir)
+    model = load_sampler(run_dir, epoch)  # a VAE keeps only its last epoch: asking for another is an error
+    if run.kind() == "vae":
         out = evaluate_vae(model, n)
-        out["epoch"] = run.resolve_epoch(None)
-        hist = run.history()["epochs"]
-        if hist and "train_recon" in hist[-1]:
-            out["recon_gap"] = metrics.recon_gap(hist[-1])
+        last = run.history()["epochs"][-1]
+        if "train_recon" in last:
+            out["recon_gap"] = metrics.recon_gap(last)
     else:
-        model = load_generator(run_dir, epoch)
         out = evaluate_generator(model, n)
-        out["epoch"] = run.resolve_epoch(epoch)
+    out["epoch"] = run.resolve_epoch(epoch)
+    gen = torch.Generator().manual_seed(1)
     with torch.no_grad():
         out["nn_ratio"] = nn_ratio(model.sample(min(n, 1000), gen))
     out["n"] = n
