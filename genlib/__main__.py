@@ -105,7 +105,7 @@ def cmd_train(args) -> int:
         raise GenlibError(f"--out {out} is a file; give a folder for the run.")
     if (out / "config.json").exists() and not args.resume:
         raise GenlibError(f"{out} already holds a run; pass --resume to continue it or choose another --out.")
-    if args.resume and not (out / "state.pt").exists():
+    if args.resume and (not (out / "config.json").is_file() or Run(out).resume_state_path() is None):
         raise GenlibError(f"{out} holds no resumable run; train it without --resume.")
     saved = Run(out).expect_kind(args.kind) if args.resume else {"model": {}, "train": {}}
     given = {**saved["train"], **_given(args, TRAIN_FIELDS)}  # on resume, what is given overrides what was saved

@@ -5,10 +5,12 @@
     steps.npz         per-iteration series (losses, D outputs), float32
     grids/epoch_NNN.png   the fixed-noise / fixed-latent sample grid of each epoch
     weights/epoch_NNN.pt  generator (GAN, every epoch) or model (VAE, the last epoch) state dict
-    state.pt          everything needed to resume training (models, optimisers, RNG)
+    state_NNN.pt      everything needed to resume after epoch NNN (models, optimisers, RNG)
 
 Every file is written to a temporary name and renamed, and history.json is written last each epoch,
-so a run only ever lists epochs whose files are complete. Weights load with weights_only=True:
+so a run only ever lists epochs whose files are complete. Files the new epoch replaces (the previous
+resume state, a VAE's previous weights) are removed only after that, so a process killed at any point
+leaves a run whose listed epochs load and whose resume state matches its history. Weights load with weights_only=True:
 loading never executes code from the file.
 """
 from __future__ import annotations
@@ -128,14 +130,17 @@ class Run:
         atomic_write(self.grid_path(epoch), grid_png)
         if weights is not None:
             save_tensors(self.weights_path(epoch), weights)
-            if not keep_every_epoch:
-                for old in self.path.glob("weights/epoch_*.pt"):
-                    if old != self.weights_path(epoch):
-                        old.unlink()
         if state is not None:
-            save_tensors(self.path / "state.pt", state)
+            save_tensors(self.state_path(epoch), state)
         self.write_steps(steps)
-        self.write_history({**history, "epochs": history["epochs"] + [record]})
+        self.write_history({**history, "epochs": history["epochs"] + [record]})  # the commit point
+        for old in self.path.glob("state_*.pt"):
+            if old != self.state_path(epoch):
+                old.unlink()
+        if weights is not None and not keep_every_epoch:
+            for old in self.path.glob("weights/epoch_*.pt"):
+                if old != self.weights_path(epoch):
+                    old.unlink()
 
     def write_steps(self, steps: dict[str, np.ndarray]) -> None:
         buf = io.BytesIO()
@@ -209,6 +214,17 @@ class Run:
 
     def weights_path(self, epoch: int) -> Path:
         return self.path / "weights" / f"epoch_{epoch:03d}.pt"
+
+    def state_path(self, epoch: int) -> Path:
+        return self.path / f"state_{epoch:03d}.pt"
+
+    def resume_state_path(self) -> Path | None:
+        """The resume state that matches the history's last epoch, or None when the run cannot resume."""
+        try:
+            path = self.state_path(self.epochs_done())
+        except RunError:
+            return None
+        return path if path.is_file() else None
 
     def epochs_with_weights(self) -> list[int]:
         return sorted(int(p.stem.split("_")[1]) for p in self.path.glob("weights/epoch_*.pt"))

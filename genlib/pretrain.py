@@ -60,7 +60,8 @@ def plan(device: str = "auto") -> list[Planned]:
 
 def compact(run_dir: Path, keep_weights: tuple[int, ...] | None, keep_all_grids: bool) -> None:
     """Drop the resume state, keep the chosen generators and grids, store weights as float16."""
-    (run_dir / "state.pt").unlink(missing_ok=True)
+    for state in run_dir.glob("state_*.pt"):
+        state.unlink()
     if not keep_all_grids:
         for grid in sorted((run_dir / "grids").glob("epoch_*.png"))[:-1]:
             grid.unlink()

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .checkpoints import Run
+from .checkpoints import Run, load_tensors
 from .devices import describe
 from .errors import RunError
 from .images import png_bytes
@@ -41,13 +41,14 @@ class RunSession:
         if run_dir is None:
             return
         run = Run(run_dir)
-        if (Path(run_dir) / "state.pt").is_file():   # resume: same settings, continue after the last epoch
+        state_path = run.resume_state_path() if (Path(run_dir) / "config.json").is_file() else None
+        if state_path is not None:   # resume: same settings, continue after the last epoch
             saved = run.expect_kind(kind)
             if saved["model"] != model_settings:
                 raise RunError(f"Run {run_dir} was trained with other model settings; resume it with the "
                                "same settings or train into a new run.")
             self.history = {**run.history(), "status": "running", "message": ""}
-            self.resume_state = torch.load(Path(run_dir) / "state.pt", map_location="cpu", weights_only=True)
+            self.resume_state = load_tensors(state_path)
             self.prior_steps = run.steps()
         else:
             run = Run.create(run_dir, kind, model_settings, asdict(train_cfg), provenance(device))

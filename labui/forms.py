@@ -102,7 +102,7 @@ def gan_training_form() -> None:
 def resume_button(run_dir: str, records: list[dict]) -> None:
     """Continue a GAN run from its last finished epoch (user runs keep a resume state; shipped runs do not)."""
     run = Run(run_dir)
-    if not (run.path / "state.pt").is_file() or registry().busy(run.path):
+    if run.resume_state_path() is None or registry().busy(run.path):
         return
     last = records[-1]["epoch"]
     with st.expander("Continue training this run"):

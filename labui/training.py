@@ -82,6 +82,6 @@ def live_panel(page: str, charts: list[tuple[str, list[str]]], key: str) -> None
                                  width="stretch", key=f"{key}_{title}")
         if snap.grid is not None:
             cols[-1].image(images.png_bytes(snap.grid, scale=2), output_format="PNG",
-                           caption=f"Samples after epoch {len(snap.epoch_records)}")
+                           caption=f"Samples after epoch {snap.epoch_records[-1]['epoch']}")
 
     panel()

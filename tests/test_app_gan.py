@@ -91,5 +91,5 @@ def test_gan_training_starts_reports_and_stops():
     assert "D and G loss" in titles and "D(x) and D(G(z))" in titles
     assert any("average epoch" in c.value for c in at.caption)
     run = stop_and_get_run(at, "gan_job_stop")
-    assert run.history()["status"] == "stopped" and (run.path / "state.pt").is_file()  # resumable
+    assert run.history()["status"] == "stopped" and run.resume_state_path() is not None  # resumable
     run.delete()

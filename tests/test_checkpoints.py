@@ -107,3 +107,26 @@ def test_unsafe_run_names_are_rejected(name):
 
 def test_safe_run_names_pass():
     assert safe_run_name("vae-beta_0.5") == "vae-beta_0.5"
+
+
+def test_a_kill_between_saving_state_and_history_keeps_a_matching_resume_point(tmp_path):
+    import shutil
+    import threading
+
+    from genlib.config import VAETrainConfig
+    from genlib.models import VAEConfig
+    from genlib.progress import EpochDone
+    from genlib.train import fit_vae
+
+    cfg, model = VAETrainConfig(epochs=3, train_limit=256, device="cpu"), VAEConfig(latent_dim=3, hidden=32)
+    stop = threading.Event()
+    fit_vae(model, cfg, tmp_path / "r", stop=stop, report=lambda e: isinstance(e, EpochDone) and e.epoch == 2
+            and stop.set())
+    run = Run(tmp_path / "r")
+    # epoch 3's state and weights landed, then the process died before its history was written
+    shutil.copy(run.state_path(2), run.state_path(3))
+    shutil.copy(run.weights_path(2), run.weights_path(3))
+    assert run.epochs_done() == 2 and run.resume_state_path() == run.state_path(2)
+    result = fit_vae(model, cfg, tmp_path / "r")
+    assert result.status == "complete" and [e["epoch"] for e in result.epochs] == [1, 2, 3]
+    assert [p.name for p in (tmp_path / "r").glob("state_*.pt")] == ["state_003.pt"]
