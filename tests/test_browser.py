@@ -39,8 +39,11 @@ def no_exception(page) -> None:
 
 
 def test_home_page_in_a_browser(app_url, page):
+    from playwright.sync_api import expect
+
     open_page(page, app_url, '[data-testid="stImage"] img')
     assert page.get_by_text("Runs found").is_visible()
+    expect(page.locator('.st-key-runs_table [data-testid="stDataFrame"]')).to_be_visible(timeout=30_000)
     no_exception(page)
     shot(page, "home")
 
