@@ -43,7 +43,7 @@ def test_home_page_in_a_browser(app_url, page):
 
     open_page(page, app_url, '[data-testid="stImage"] img')
     assert page.get_by_text("Runs found").is_visible()
-    expect(page.locator('.st-key-runs_table [data-testid="stDataFrame"]')).to_be_visible(timeout=30_000)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=30_000)
     no_exception(page)
     shot(page, "home")
 
