@@ -134,17 +134,19 @@ def epoch_metrics_hook(kind: str, n: int):
 
 
 def reference_fids(n: int = DEFAULT_N) -> dict[str, float]:
-    """The reference rows' FIDs, kept beside the judge (they depend on nothing else) once computed."""
-    from .judge import JUDGE_DIR
+    """The reference rows' FIDs. They depend on the judge alone: the default ones ship beside it, others are
+    computed once and kept in checkpoints/cache/ (ignored by git)."""
+    from .judge import CACHE_DIR, JUDGE_DIR
 
-    path = JUDGE_DIR / f"references_n{n}_v{EVAL_VERSION}.json"
+    name = f"references_n{n}_v{EVAL_VERSION}.json"
+    for path in (JUDGE_DIR / name, CACHE_DIR / name):
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+    fids = {row_name: row["fid"] for row_name, row in reference_rows(n).items()}
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
-    fids = {name: row["fid"] for name, row in reference_rows(n).items()}
-    try:
-        write_json(path, fids)
+        write_json(CACHE_DIR / name, fids)
     except OSError:
         pass  # a read-only checkout recomputes them next time
     return fids

@@ -19,7 +19,8 @@ import torch
 
 from .checkpoints import CHECKPOINTS_DIR, Run, load_tensors, save_tensors, write_json
 from .config import GANTrainConfig, VAETrainConfig
-from .evaluate import cached_run_metrics, epoch_metrics_hook
+from .evaluate import DEFAULT_N, EVAL_VERSION, cached_run_metrics, epoch_metrics_hook, reference_fids
+from .judge import JUDGE_DIR
 from .models import GANConfig, VAEConfig
 from .train import fit_gan, fit_vae
 
@@ -101,4 +102,6 @@ def pretrain(root: Path = SHIPPED_DIR, device: str = "auto", force: bool = False
         announce(f"{item.name}: scoring")
         cached_run_metrics(run_dir)
         made.append(run_dir)
+    # the reference rows ship beside the judge, so no page computes them when it first opens
+    write_json(JUDGE_DIR / f"references_n{DEFAULT_N}_v{EVAL_VERSION}.json", reference_fids())
     return made
