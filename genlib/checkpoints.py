@@ -150,9 +150,6 @@ class Run:
     def write_history(self, history: dict) -> None:
         write_json(self.path / "history.json", history)
 
-    def set_status(self, status: str, message: str = "") -> None:
-        self.write_history({**self.history(), "status": status, "message": message})
-
     # ---- reading ----
     def _read_json(self, name: str) -> dict:
         path = self.path / name

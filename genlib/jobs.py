@@ -161,5 +161,3 @@ class JobRegistry:
         with self._lock:
             return [j for j in self._jobs if j.status == "running"]
 
-    def running_count(self) -> int:
-        return len(self.running())

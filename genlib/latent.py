@@ -20,17 +20,18 @@ def pca(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray,
     return mean, vt[:components], explained[:components]
 
 
-def project(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """2-D view of codes: as they are when D = 2, else their top principal components.
+def project(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2-D view of codes: as they are when D = 2, else onto their top principal directions.
 
-    PCA is centred on the origin's own scale (no whitening), so a wide spread stays wide on screen.
-    Returns the projected points and the explained-variance shares (ones for 2-D codes).
+    The directions come from centred PCA, but the codes are projected as they are (not centred, not
+    whitened), so the prior's origin stays at the origin and a wide spread stays wide on screen.
+    Returns the projected points, the directions (components, D) and their explained-variance shares.
     """
-    codes = np.asarray(codes, dtype=np.float64)
+    codes = np.asarray(codes)
     if codes.shape[1] <= components:
-        return codes, np.ones(codes.shape[1])
-    mean, directions, explained = pca(codes, components)
-    return (codes - mean) @ directions.T, explained
+        return codes, np.eye(codes.shape[1]), np.ones(codes.shape[1])
+    _, directions, explained = pca(codes, components)
+    return codes @ directions.T, directions, explained
 
 
 def manifold_codes(latent_dim: int, steps: int = 15, span: float = 3.0, directions: np.ndarray | None = None,

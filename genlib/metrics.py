@@ -118,7 +118,7 @@ def path_ratio_and_jumpiness(path_features: np.ndarray) -> tuple[float, float]:
 
     A smooth path is nearly straight (ratio near 1) with even steps (jumpiness near 1).
     """
-    steps = np.linalg.norm(np.diff(path_features, axis=0), axis=1)
+    steps = step_sizes(path_features)
     end_to_end = np.linalg.norm(path_features[-1] - path_features[0])
     ratio = steps.sum() / max(end_to_end, 1e-12)
     jumpiness = steps.max() / max(steps.mean(), 1e-12)

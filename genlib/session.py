@@ -86,6 +86,11 @@ def diverged(new: dict[str, list[float]]) -> bool:
     return any(not math.isfinite(v) for vals in new.values() for v in vals)
 
 
+def record_diverged(record: dict) -> bool:
+    """Whether an epoch's record (losses, evaluation, metrics) holds a NaN or an infinity."""
+    return diverged({"record": [v for v in record.values() if isinstance(v, float)]})
+
+
 def divergence_message(epoch: int) -> str:
     kept = f"epochs 1-{epoch - 1} are kept" if epoch > 1 else "no epoch was finished"
     return f"Training diverged in epoch {epoch} (the loss became NaN or infinite); {kept}. Lower the learning rate."

@@ -23,8 +23,8 @@ from .images import grid
 from .models import Discriminator, GANConfig, Generator, VAE, VAEConfig
 from .models.vae import kl_weight_at
 from .progress import EpochDone, Progress, StepLog
-from .session import (FitResult, RunSession, cpu_state, diverged, divergence_message, restore_state, seeded,
-                      stop_message, training_state)
+from .session import (FitResult, RunSession, cpu_state, diverged, divergence_message, record_diverged,
+                      restore_state, seeded, stop_message, training_state)
 
 LOG_EVERY = 50          # iterations between host syncs / progress reports
 FIXED_NOISE_SEED = 1234  # the grid's noise is the same for every run, device and epoch
@@ -84,7 +84,7 @@ def fit_vae(model_cfg: VAEConfig, cfg: VAETrainConfig, run_dir=None, report=None
                   "test_recon": test_parts[0], "test_kl": test_parts[1]}
         if epoch_metrics is not None and cfg.dataset == "mnist":  # the judge only knows MNIST digits
             record.update(epoch_metrics(model))
-        if diverged({"record": [v for v in record.values() if isinstance(v, float)]}):
+        if record_diverged(record):
             return session.finish("diverged", divergence_message(epoch), log, {"vae": model})
         # save: model weights (last epoch only), resume state, grid, then the history
         img = grid(samples)
@@ -175,7 +175,7 @@ def fit_gan(model_cfg: GANConfig, cfg: GANTrainConfig, run_dir=None, report=None
                   **{k: float(np.mean(v)) for k, v in epoch_steps.items()}}
         if epoch_metrics is not None and cfg.dataset == "mnist":  # the judge only knows MNIST digits
             record.update(epoch_metrics(G))
-        if diverged({"record": [v for v in record.values() if isinstance(v, float)]}):
+        if record_diverged(record):
             return session.finish("diverged", divergence_message(epoch), log, {"G": G, "D": D})
         # save: this epoch's generator, the resume state, the grid, then the history
         session.save_epoch(record, img, cpu_state(G), training_state(parts, order_gen, noise_gen), log,

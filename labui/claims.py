@@ -48,7 +48,7 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, stamp: float, 
     fig.add_trace(go.Histogram(x=report["feature_distances"], name="samples → train", opacity=0.6,
                                histnorm="probability density"))
     fig.update_layout(barmode="overlay")
-    st.plotly_chart(plots._layout(fig, "Distance to the nearest training digit (judge features)",
+    st.plotly_chart(plots.layout(fig, "Distance to the nearest training digit (judge features)",
                                   "distance", "density"), width="stretch", key=f"{key}_nn_hist")
     closest = np.argsort(report["feature_distances"])[:12]
     pairs = torch.cat([report["samples"][closest], training_digits(report["nearest_by_features"][closest])])
@@ -75,7 +75,7 @@ def overfitting_view(sweep: list, run, selected_beta: float) -> None:
                                  name=f"{split} reconstruction"))
     size = run.extra.get("train_limit") or 60000
     left, right = st.columns(2)
-    left.plotly_chart(plots._layout(fig, f"Reconstruction (nats) per epoch, β = {selected_beta:g}, {size:,} "
+    left.plotly_chart(plots.layout(fig, f"Reconstruction (nats) per epoch, β = {selected_beta:g}, {size:,} "
                                          "training images", "epoch", "nats per image"), width="stretch",
                       key="gap_per_epoch")
     gaps = {r.kl_weight: recon_gap(models.history(r.path)["epochs"][-1]) for r in sweep}

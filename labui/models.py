@@ -66,11 +66,8 @@ def reference_fids() -> dict[str, float]:
 @st.cache_data(max_entries=64, show_spinner=False)
 def projection(run_dir: str, stamp_: float) -> dict:
     """2-D view of the codes: the points, the two directions and their explained variance."""
-    codes = vae_codes(run_dir, stamp_)
-    if codes.shape[1] == 2:
-        return {"directions": np.eye(2), "explained": np.ones(2), "points": codes}
-    _, directions, explained = latent.pca(codes)
-    return {"directions": directions, "explained": explained, "points": codes @ directions.T}
+    points, directions, explained = latent.project(vae_codes(run_dir, stamp_))
+    return {"directions": directions, "explained": explained, "points": points}
 
 
 def png(batch: torch.Tensor, nrow: int = 8, scale: int = 2) -> bytes:

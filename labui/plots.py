@@ -11,7 +11,7 @@ DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 MAX_LINE_POINTS = 2000
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
+def layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", y=-0.25))
     return fig
@@ -49,7 +49,7 @@ def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
     if steps_per_epoch and longest // steps_per_epoch <= 60:
         for boundary in range(steps_per_epoch, longest, steps_per_epoch):
             fig.add_vline(x=boundary, line=dict(color="grey", width=1, dash="dot"))
-    return _layout(fig, title, "iteration", y_label)
+    return layout(fig, title, "iteration", y_label)
 
 
 def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_names=("z1", "z2")) -> go.Figure:
@@ -67,7 +67,7 @@ def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_name
     reach = max(2.5, float(np.abs(points).max()) * 1.05 if len(points) else 2.5)
     fig.update_xaxes(range=[-reach, reach], zeroline=True)
     fig.update_yaxes(range=[-reach, reach], scaleanchor="x", scaleratio=1, zeroline=True)
-    return _layout(fig, title, axis_names[0], axis_names[1], height=520)
+    return layout(fig, title, axis_names[0], axis_names[1], height=520)
 
 
 def beta_position(betas: list[float]) -> tuple[list[float], list[str]]:
@@ -89,7 +89,7 @@ def metric_vs_beta(betas: list[float], values: list[float], title: str, selected
     if reference is not None:
         fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
     fig.update_xaxes(tickvals=xs, ticktext=labels)
-    return _layout(fig, title, "KL weight β (log scale; 0 at the left)", title, height=280)
+    return layout(fig, title, "KL weight β (log scale; 0 at the left)", title, height=280)
 
 
 def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected: int,
@@ -98,16 +98,16 @@ def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected
     fig.add_vline(x=selected, line=dict(color="red", width=2))
     if reference is not None:
         fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
-    return _layout(fig, title, "epoch", title, height=260)
+    return layout(fig, title, "epoch", title, height=260)
 
 
 def class_histogram(hist: list[float], title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=hist, marker_color=DIGIT_COLOURS))
     fig.add_hline(y=0.1, line=dict(color="grey", dash="dash"), annotation_text="uniform")
-    return _layout(fig, title, "digit the judge sees", "share of samples", height=260)
+    return layout(fig, title, "digit the judge sees", "share of samples", height=260)
 
 
 def step_sizes(steps: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=list(range(1, len(steps) + 1)), y=steps))
     fig.add_hline(y=float(np.mean(steps)), line=dict(color="grey", dash="dash"), annotation_text="mean step")
-    return _layout(fig, title, "step along the line", "judge-feature distance", height=260)
+    return layout(fig, title, "step along the line", "judge-feature distance", height=260)

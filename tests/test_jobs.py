@@ -54,7 +54,7 @@ def test_sessions_do_not_see_each_others_jobs_and_the_cap_answers(tmp_path):
     finally:
         job.stop()
         job.join(30)
-    assert registry.running_count() == 0
+    assert registry.running() == []
     second = registry.submit("bob", "vae-b", tmp_path / "b", slow_fit(epochs=1))  # room again
     second.join(60)
     assert second.snapshot().status == "complete"
