@@ -5,6 +5,7 @@ Bad input ends with exit status 2 and one line on stderr saying what was wrong.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -20,16 +21,33 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def _train_options(p: argparse.ArgumentParser, with_model=True) -> None:
-    p.add_argument("--epochs", type=str, default=None)
-    p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
-    p.add_argument("--batch-size", type=str, default=None)
-    p.add_argument("--lr", type=str, default=None)
-    p.add_argument("--seed", type=str, default=None)
-    p.add_argument("--device", type=str, default=None, help="auto (default), cpu, cuda, mps")
-    p.add_argument("--train-limit", type=str, default=None, help="use only the first N training images")
-    p.add_argument("--dataset", type=str, default=None, help="mnist (default) or fashion-mnist")
-    p.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
+ALIASES = {"gan": {"lr": ("lr_g", "lr_d")}}  # --lr sets both GAN learning rates
+
+
+def config_classes(kind: str) -> tuple[type, type]:
+    from .training.configs import MODEL_CONFIGS, TRAIN_CONFIGS
+    return MODEL_CONFIGS[kind], TRAIN_CONFIGS[kind]
+
+
+def flag(setting: str) -> str:
+    return "--" + setting.replace("_", "-")
+
+
+def add_config_flags(parser: argparse.ArgumentParser, kind: str) -> None:
+    """One flag per config field, its help the field's comment and its default the dataclass's.
+
+    Flags default to None here, so a resumed run can tell what was given (it overrides what was saved)."""
+    from .training.configs import setting_help
+
+    for cls in config_classes(kind):
+        helps = setting_help(cls)
+        for f in dataclasses.fields(cls):
+            default = "none" if f.default is None else f.default
+            parser.add_argument(flag(f.name), dest=f.name, default=None, metavar=f.name.upper(),
+                                help=f"{helps.get(f.name, '')} (default: {default})")
+    for alias, settings in ALIASES.get(kind, {}).items():
+        parser.add_argument(flag(alias), dest=alias, default=None, metavar=alias.upper(),
+                            help=f"sets {' and '.join(map(flag, settings))} together")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,20 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a VAE, a GAN or the judge classifier")
     kinds = train.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
-    vae = kinds.add_parser("vae")
-    _train_options(vae)
-    vae.add_argument("--kl-weight", type=str, default=None)
-    vae.add_argument("--kl-warmup-epochs", type=str, default=None)
-    vae.add_argument("--latent-dim", type=str, default=None)
-    vae.add_argument("--arch", type=str, default=None, help="mlp (default) or conv")
-    vae.add_argument("--hidden", type=str, default=None)
-    gan = kinds.add_parser("gan")
-    _train_options(gan)
-    gan.add_argument("--arch", type=str, default=None, help="small (default, CPU) or seed (GPU)")
-    gan.add_argument("--noise", type=str, default=None, help="uniform (default, as the seed) or normal")
-    gan.add_argument("--metric-samples", type=str, default=None, help="samples the judge scores each epoch")
-    clf = kinds.add_parser("classifier")
-    _train_options(clf)
+    from .training.configs import TRAIN_CONFIGS
+    for kind in TRAIN_CONFIGS:
+        p = kinds.add_parser(kind, help=f"train a {kind}")
+        p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
+        p.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
+        add_config_flags(p, kind)
 
     sample = commands.add_parser("sample", help="write samples of a run to a .npy file")
     sample.add_argument("run_dir")
@@ -79,62 +89,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _given(args, names: dict[str, str]) -> dict:
-    """Config values the user passed, keyed by config field name."""
-    return {field: getattr(args, attr) for attr, field in names.items() if getattr(args, attr, None) is not None}
-
-
-TRAIN_FIELDS = {"epochs": "epochs", "batch_size": "batch_size", "seed": "seed", "device": "device",
-                "train_limit": "train_limit", "dataset": "dataset"}
+def given_settings(args, cls) -> dict:
+    """The settings of cls the user passed, with aliases spread over the settings they stand for."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    for alias, settings in ALIASES.get(args.kind, {}).items():
+        if getattr(args, alias, None) is not None:
+            given.update({s: getattr(args, alias) for s in settings if s in names})
+    return given
 
 
 def cmd_train(args) -> int:
     import torch
     from .cli_progress import TerminalProgress
-    from .checkpoints import Run
-    from .config import ClassifierTrainConfig, GANTrainConfig, VAETrainConfig, parse_config
-    from .evaluate import epoch_metrics_hook
-    from .models import GANConfig, VAEConfig
-    from .train import fit_gan, fit_vae
+    from .errors import ConfigError
+    from .runs.store import Run
+    from .training.configs import parse_config
+    from .training.fit import fit
 
     torch.set_num_threads(os.cpu_count() or 1)  # the CLI owns the machine: use every core
     stop = threading.Event()  # Ctrl-C finishes cleanly: the partial epoch is dropped, the run stays resumable
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise GenlibError(f"--out {out} is a file; give a folder for the run.")
-    if (out / "config.json").exists() and not args.resume:
-        raise GenlibError(f"{out} already holds a run; pass --resume to continue it or choose another --out.")
-    if args.resume and (not (out / "config.json").is_file() or Run(out).resume_state_path() is None):
-        raise GenlibError(f"{out} holds no resumable run; train it without --resume.")
-    saved = Run(out).expect_kind(args.kind) if args.resume else {"model": {}, "train": {}}
-    given = {**saved["train"], **_given(args, TRAIN_FIELDS)}  # on resume, what is given overrides what was saved
-    if args.kind == "vae":
-        model = parse_config(VAEConfig, {**saved["model"], **_given(args, {"latent_dim": "latent_dim", "arch": "arch",
-                                                                           "hidden": "hidden"})})
-        train = parse_config(VAETrainConfig, {**given, **_given(args, {"lr": "lr", "kl_weight": "kl_weight",
-                                                                        "kl_warmup_epochs": "kl_warmup_epochs"})})
-        result = fit_vae(model, train, out, TerminalProgress(), stop, epoch_metrics_hook("vae", 2000))
-    elif args.kind == "gan":
-        model = parse_config(GANConfig, {**saved["model"], **_given(args, {"arch": "arch", "noise": "noise"})})
-        lr = {"lr_g": args.lr, "lr_d": args.lr} if args.lr is not None else {}
-        train = parse_config(GANTrainConfig, {**given, **lr, **_given(args, {"metric_samples": "metric_samples"})})
-        result = fit_gan(model, train, out, TerminalProgress(), stop,
-                         epoch_metrics_hook("gan", train.metric_samples))
-    else:
-        from .judge import fit_classifier
-        train = parse_config(ClassifierTrainConfig, {**given, **_given(args, {"lr": "lr"})})
-        result = fit_classifier(train, out, TerminalProgress(), stop)
+    run = Run(args.out)
+    if run.path.exists() and not run.path.is_dir():
+        raise GenlibError(f"--out {run.path} is a file; give a folder for the run.")
+    if run.exists() and not args.resume:
+        raise GenlibError(f"{run.path} already holds a run; pass --resume to continue it or choose another --out.")
+    if args.resume and (not run.exists() or run.resume_state_path() is None):
+        raise GenlibError(f"{run.path} holds no resumable run; train it without --resume.")
+    saved = run.expect_kind(args.kind) if args.resume else {"model": {}, "train": {}}
+    model_cls, train_cls = config_classes(args.kind)
+    try:  # on resume, what is given overrides what was saved
+        model = parse_config(model_cls, {**saved["model"], **given_settings(args, model_cls)})
+        train = parse_config(train_cls, {**saved["train"], **given_settings(args, train_cls)})
+    except ConfigError as err:
+        raise GenlibError(err.named(flag)) from None
+    result = fit(args.kind, model, train, run.path, TerminalProgress(), stop)
     if result.status != "complete":
         print(f"error: {result.message}", file=sys.stderr)
         return 1
-    print(f"saved {len(result.epochs)} epoch(s) to {out}", file=sys.stderr)
+    print(f"saved {len(result.epochs)} epoch(s) to {run.path}", file=sys.stderr)
     return 0
 
 
 def cmd_sample(args) -> int:
     import numpy as np
-    from .restore import sample_run
+    from .runs.loading import sample_run
 
     if args.n < 1:
         raise GenlibError(f"--n must be at least 1, got {args.n}.")
@@ -149,7 +149,7 @@ def cmd_sample(args) -> int:
 
 def cmd_eval(args) -> int:
     import torch
-    from .evaluate import evaluate_run
+    from .evaluation.evaluate import evaluate_run
 
     if not 100 <= args.n <= 100_000:
         raise GenlibError(f"--n must be between 100 and 100000, got {args.n}.")
@@ -162,7 +162,7 @@ def cmd_pretrain(args) -> int:
     import time
     import torch
     from .cli_progress import TerminalProgress
-    from .pretrain import SHIPPED_DIR, pretrain
+    from .runs.shipped import SHIPPED_DIR, pretrain
 
     torch.set_num_threads(os.cpu_count() or 1)
     started = time.perf_counter()
@@ -174,7 +174,7 @@ def cmd_pretrain(args) -> int:
 
 def cmd_bench(args) -> int:
     import torch
-    from .bench import run_bench, table
+    from .bench.bench import run_bench, table
 
     torch.set_num_threads(os.cpu_count() or 1)
     rows = run_bench(args.device, args.quick, report=lambda text: print(text, file=sys.stderr, flush=True))
@@ -188,7 +188,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .checkpoints import scan_runs
+    from .runs.store import scan_runs
 
     runs, problems = scan_runs(args.root)
     for run in runs:

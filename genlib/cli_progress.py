@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .progress import EpochDone, Progress
+from .training.progress import EpochDone, Progress
 
 BAR_WIDTH = 30
 EPOCH_KEYS = ("test_accuracy", "test_recon", "test_kl", "d_loss", "g_loss", "fid", "classes_covered", "confident_rate")

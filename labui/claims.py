@@ -6,23 +6,24 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from genlib.memorisation import memorisation_check, training_digits
-from genlib.metrics import recon_gap
-from labui import models, plots
+from genlib.evaluation.memorisation import memorisation_check, training_digits
+from genlib.evaluation.metrics import recon_gap
+from labui import plots, run_cache
 
 CHECKED_SAMPLES = 1000
 
 
+@run_cache.stamped
 @st.cache_data(max_entries=64, show_spinner="Finding each sample's nearest training digit…")
-def memorisation_report(kind: str, run_dir: str, epoch: int | None, stamp: float) -> dict:
+def memorisation_report(run_dir: str, stamp: float, kind: str, epoch: int | None) -> dict:
     gen = torch.Generator().manual_seed(7)
-    model = models.vae(run_dir, stamp) if kind == "vae" else models.generator(run_dir, epoch, stamp)
+    model = run_cache.vae(run_dir) if kind == "vae" else run_cache.generator(run_dir, epoch)
     with torch.no_grad():
         samples = model.sample(CHECKED_SAMPLES, gen)
     return {"samples": samples, **memorisation_check(samples)}
 
 
-def memorisation_view(kind: str, run_dir: str, epoch: int | None, stamp: float, key: str) -> dict | None:
+def memorisation_view(kind: str, run_dir: str, epoch: int | None, key: str) -> dict | None:
     """Nearest training digits of 1,000 samples, against the same distances for held-out test digits.
 
     It runs on request: the first check indexes all 60,000 training digits (seconds), which must not
@@ -35,7 +36,7 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, stamp: float, 
                    "nearest neighbour (the first time takes a few seconds).")
         return None
     st.session_state[asked] = True
-    report = memorisation_report(kind, run_dir, epoch, stamp)
+    report = memorisation_report(run_dir, kind, epoch)
     c1, c2, c3 = st.columns(3)
     c1.metric("nn_ratio (judge features)", f"{report['nn_ratio']:.2f}",
               help="median sample→train distance ÷ median test→train distance: ≈ 0 copies, ≈ 1 as new as test digits")
@@ -52,7 +53,7 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, stamp: float, 
                                   "distance", "density"), width="stretch", key=f"{key}_nn_hist")
     closest = np.argsort(report["feature_distances"])[:12]
     pairs = torch.cat([report["samples"][closest], training_digits(report["nearest_by_features"][closest])])
-    st.image(models.png(pairs, nrow=12, scale=2), output_format="PNG",
+    st.image(run_cache.png(pairs, nrow=12, scale=2), output_format="PNG",
              caption="The 12 samples closest to a training digit (top) and that training digit (bottom)")
     return report
 
@@ -67,7 +68,7 @@ def verdict(ratio: float, share: float) -> str:
 
 def overfitting_view(sweep: list, run, selected_beta: float) -> None:
     """Train vs test reconstruction per epoch, and the final gap against β, with the measured verdict."""
-    records = models.history(run.path)["epochs"]
+    records = run_cache.history(run.path)["epochs"]
     epochs = [r["epoch"] for r in records]
     fig = go.Figure()
     for split in ("train", "test"):
@@ -78,7 +79,7 @@ def overfitting_view(sweep: list, run, selected_beta: float) -> None:
     left.plotly_chart(plots.layout(fig, f"Reconstruction (nats) per epoch, β = {selected_beta:g}, {size:,} "
                                          "training images", "epoch", "nats per image"), width="stretch",
                       key="gap_per_epoch")
-    gaps = {r.kl_weight: recon_gap(models.history(r.path)["epochs"][-1]) for r in sweep}
+    gaps = {r.kl_weight: recon_gap(run_cache.history(r.path)["epochs"][-1]) for r in sweep}
     betas = sorted(gaps)
     right.plotly_chart(plots.metric_vs_beta(betas, [gaps[b] for b in betas], "Test − train reconstruction (nats)",
                                             selected_beta), width="stretch", key="gap_vs_beta")

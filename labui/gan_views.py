@@ -7,26 +7,15 @@ import numpy as np
 import streamlit as st
 import torch
 
-from genlib import images, latent
+from genlib import images
+from genlib.evaluation import latent
 from genlib.models.gan import to_unit
-from genlib.checkpoints import Run
+from genlib.runs.store import Run
 from genlib.errors import RunError
-from labui import models, plots
+from labui import plots, run_cache
 
 EPOCH_METRICS = [("fid", "FID (classifier features)"), ("classes_covered", "Classes covered"),
                  ("confident_rate", "Confident-sample rate")]
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def grid_png(run_dir: str, epoch: int, scale: int, stamp_: float) -> bytes:
-    """An epoch's saved grid, enlarged with crisp pixels."""
-    return images.png_bytes(images.read_png(Run(run_dir).grid_path(epoch).read_bytes()), scale=scale)
-
-
-@st.cache_data(max_entries=16, show_spinner="Making the animation…")
-def animation_gif(run_dir: str, epochs: tuple[int, ...], ms_per_frame: int, stamp_: float) -> bytes:
-    run = Run(run_dir)
-    return images.gif_bytes([images.read_png(run.grid_path(e).read_bytes()) for e in epochs], ms_per_frame)
 
 
 def epoch_metrics_line(record: dict, floor: float | None) -> None:
@@ -42,14 +31,14 @@ def epoch_metrics_line(record: dict, floor: float | None) -> None:
     bottom[2].metric("Epoch time", f"{record['seconds']:.1f} s")
 
 
-def compare_view(run_dir: str, records: list[dict], stamp: float) -> None:
+def compare_view(run_dir: str, records: list[dict]) -> None:
     epochs = [r["epoch"] for r in records]
     c1, c2 = st.columns(2)
     early = c1.selectbox("Epoch A", epochs, index=0, key="gan_compare_a")
     late = c2.selectbox("Epoch B", epochs, index=len(epochs) - 1, key="gan_compare_b")
     ra, rb = records[epochs.index(early)], records[epochs.index(late)]
-    c1.image(grid_png(run_dir, early, 2, stamp), output_format="PNG", caption=f"epoch {early}")
-    c2.image(grid_png(run_dir, late, 2, stamp), output_format="PNG", caption=f"epoch {late}")
+    c1.image(run_cache.grid_png(run_dir, early, 2), output_format="PNG", caption=f"epoch {early}")
+    c2.image(run_cache.grid_png(run_dir, late, 2), output_format="PNG", caption=f"epoch {late}")
     rows = []
     for key, label in EPOCH_METRICS + [("d_loss", "D loss"), ("g_loss", "G loss")]:
         if key in ra and key in rb:
@@ -86,9 +75,9 @@ def loss_view(steps: dict[str, np.ndarray], steps_per_epoch: int) -> None:
                                           y_label="probability 'real'"), width="stretch", key="gan_d_outputs")
 
 
-def _generator(run_dir: str, epoch: int, stamp: float):
+def _generator(run_dir: str, epoch: int):
     try:
-        return models.generator(run_dir, epoch, stamp)
+        return run_cache.generator(run_dir, epoch)
     except RunError as err:
         kept = Run(run_dir).epochs_with_weights()
         if epoch in kept:  # the file is there but damaged
@@ -99,8 +88,8 @@ def _generator(run_dir: str, epoch: int, stamp: float):
         return None
 
 
-def new_noise_view(run_dir: str, epoch: int, stamp: float) -> None:
-    G = _generator(run_dir, epoch, stamp)
+def new_noise_view(run_dir: str, epoch: int) -> None:
+    G = _generator(run_dir, epoch)
     if G is None:
         return
     if st.button("New noise", key="gan_new_noise"):
@@ -108,13 +97,13 @@ def new_noise_view(run_dir: str, epoch: int, stamp: float) -> None:
     seed = st.session_state.get("gan_noise_seed", 0)
     with torch.no_grad():
         samples = G.sample(64, torch.Generator().manual_seed(10_000 + seed))
-    st.image(models.png(samples, scale=3), output_format="PNG",
+    st.image(run_cache.png(samples, scale=3), output_format="PNG",
              caption=f"64 fresh samples from the generator of epoch {epoch} (noise draw {seed})")
 
 
 @st.fragment
-def interpolation_view(run_dir: str, epoch: int, stamp: float) -> None:
-    G = _generator(run_dir, epoch, stamp)
+def interpolation_view(run_dir: str, epoch: int) -> None:
+    G = _generator(run_dir, epoch)
     if G is None:
         return
     c1, c2 = st.columns(2)
@@ -128,22 +117,22 @@ def interpolation_view(run_dir: str, epoch: int, stamp: float) -> None:
         strip = to_unit(G(latent.interpolate(za, zb, 10)))
     left, right = st.columns([1, 3])
     left.image(images.png_bytes(images.to_uint8(point), scale=8), output_format="PNG", caption=f"t = {t:.2f}")
-    right.image(models.png(strip, nrow=10, scale=3), output_format="PNG", caption="10 steps from A to B")
+    right.image(run_cache.png(strip, nrow=10, scale=3), output_format="PNG", caption="10 steps from A to B")
 
 
-def copies_view(run_dir: str, epoch: int, stamp: float) -> None:
+def copies_view(run_dir: str, epoch: int) -> None:
     """Are this epoch's samples new digits? And does copying grow with training (epochs with weights)?"""
     from labui import claims
 
-    if _generator(run_dir, epoch, stamp) is None:
+    if _generator(run_dir, epoch) is None:
         return
-    report = claims.memorisation_view("gan", run_dir, epoch, stamp, key="gan_memo")
+    report = claims.memorisation_view("gan", run_dir, epoch, key="gan_memo")
     if report is None:
         return
     st.markdown(claims.verdict(report["nn_ratio"], report["share_closer"]))
     kept = Run(run_dir).epochs_with_weights()
     if st.button(f"Measure nn_ratio at every kept epoch ({len(kept)})", key="gan_memo_all"):
-        ratios = [claims.memorisation_report("gan", run_dir, e, stamp)["nn_ratio"] for e in kept]
+        ratios = [claims.memorisation_report(run_dir, "gan", e)["nn_ratio"] for e in kept]
         st.plotly_chart(plots.metric_vs_epoch(kept, ratios, "nn_ratio (≈ 1: as new as test digits)", epoch, 1.0,
                                               "test digits"), width="stretch", key="gan_memo_curve")
 

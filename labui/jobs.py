@@ -6,7 +6,7 @@ import secrets
 
 import streamlit as st
 
-from genlib.jobs import JobRegistry
+from genlib.training.jobs import JobRegistry
 
 # Jobs run in threads of this process; on a small machine one at a time keeps each one fast.
 MAX_JOBS = int(os.environ.get("GENLIB_MAX_JOBS", "1"))

@@ -3,36 +3,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import streamlit as st
 
 from genlib import images
-from genlib.checkpoints import CHECKPOINTS_DIR, safe_run_name
 from genlib.errors import GenlibError, RunError
+from genlib.runs.store import USER_RUNS_DIR, safe_run_name
 from labui import plots
 from labui.jobs import owner, registry
 
-USER_RUNS = CHECKPOINTS_DIR / "user"
-
 
 def new_run_dir(prefix: str, name: str = "") -> Path:
-    """A fresh folder under checkpoints/user/: the user's name for it, or one made from the settings and time.
+    """A fresh folder for a user's run: the user's name for it, or one made from the settings and time.
 
     A name that could leave the folder ('../x', 'a/b') or hide in it is refused with a RunError.
     """
     name = safe_run_name(name.strip()) if name.strip() else f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}"
-    path = USER_RUNS / name
+    path = USER_RUNS_DIR / name
     if path.exists():
         raise RunError(f"A run named {name!r} already exists; choose another name.")
     return path
 
 
-def start_job(label: str, run_dir: Path, fit: Callable) -> None:
-    """Submit a job for this session; a full server or bad settings become a message, not a traceback."""
+def start_job(kind: str, run_dir: Path, model_cfg, train_cfg) -> None:
+    """Submit a job for this session; a full server becomes a message, not a traceback."""
     try:
-        registry().submit(owner(), label, run_dir, fit)
+        registry().submit(owner(), kind, run_dir, model_cfg, train_cfg)
     except GenlibError as err:
         st.error(str(err))
 
@@ -44,13 +41,13 @@ def _eta(seconds: float | None) -> str:
     return f"about {minutes} min {secs:02d} s left" if minutes else f"about {secs} s left"
 
 
-def live_panel(page: str, charts: list[tuple[str, list[str]]], key: str) -> None:
+def live_panel(kind: str, charts: list[tuple[str, list[str]]], key: str) -> None:
     """The latest job this session started on this page: progress, time left, live curves, Stop.
 
     Redraws itself twice a second while the job runs; when it ends, the whole page reruns so the new
     run shows up everywhere.
     """
-    job = registry().latest_for(owner(), page)
+    job = registry().latest_for(owner(), kind)
     if job is None:
         return
     was_running = job.snapshot().running
@@ -62,8 +59,11 @@ def live_panel(page: str, charts: list[tuple[str, list[str]]], key: str) -> None
             st.rerun(scope="app")
         st.markdown(f"**Training run** `{Path(snap.run_dir).name}`")
         if snap.running:
-            st.progress(snap.fraction, text=f"Epoch {snap.epoch}/{snap.epochs} · step {snap.step}/"
-                                            f"{snap.steps_per_epoch} · {_eta(snap.eta)}")
+            if snap.reporting:
+                st.progress(snap.fraction, text=f"Epoch {snap.epoch}/{snap.epochs} · step {snap.step}/"
+                                                f"{snap.steps_per_epoch} · {_eta(snap.eta)}")
+            else:  # no report yet: the numbers would be placeholders
+                st.progress(0.0, text="Loading the data and building the model…")
             st.button("Stop", key=f"{key}_stop", on_click=job.stop, type="primary")
         elif snap.status == "complete":
             st.success(f"Finished {len(snap.epoch_records)} epoch(s) in {snap.elapsed:.0f} s; the run is saved.")

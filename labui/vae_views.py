@@ -5,10 +5,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from genlib import images, latent, metrics
-from genlib.evaluate import REAL_ROW
-from genlib.judge import judge_images
-from labui import models, plots
+from genlib import images
+from genlib.evaluation import latent, metrics
+from genlib.evaluation.references import REAL_ROW
+from genlib.evaluation.judge import judge_images
+from labui import plots, run_cache
 
 INTERP_POINTS = 16
 STRIP_POINTS = 10
@@ -27,10 +28,10 @@ def metric_strip(m: dict) -> None:
                    help="KL of a Gaussian fitted to all codes against N(0, I): how far the codes are from the prior")
 
 
-def latent_view(run_dir: str, stamp: float, latent_dim: int) -> None:
-    proj = models.projection(run_dir, stamp)
-    _, labels = models.test_images()
-    n = models.CODES_SHOWN
+def latent_view(run_dir: str, latent_dim: int) -> None:
+    proj = run_cache.projection(run_dir)
+    _, labels = run_cache.test_images()
+    n = run_cache.CODES_SHOWN
     if latent_dim == 2:
         names, title = ("z1", "z2"), "Test-set codes (the latent space itself)"
     else:
@@ -42,21 +43,21 @@ def latent_view(run_dir: str, stamp: float, latent_dim: int) -> None:
                       key="latent_scatter")
     left.caption("The black circles are the prior's 1σ and 2σ. Where the codes leave empty space inside "
                  "them, prior samples land on nothing the decoder learned.")
-    vae = models.vae(run_dir, stamp)
+    vae = run_cache.vae(run_dir)
     directions = None if latent_dim == 2 else proj["directions"]
     over = right.radio("Decode a grid over", ["the prior's [-3, 3]²", "where the codes are (±2 std)"],
                        horizontal=True, key="manifold_span")
     span = 3.0 if over.startswith("the prior") else 2.0 * float(proj["points"].std(0).max())
     with torch.no_grad():
         grid = vae.decode(latent.manifold_codes(latent_dim, steps=15, span=span, directions=directions))
-    right.image(models.png(grid, nrow=15, scale=2), output_format="PNG",
+    right.image(run_cache.png(grid, nrow=15, scale=2), output_format="PNG",
                 caption=f"The decoder over [-{span:.1f}, {span:.1f}]²" + ("" if latent_dim == 2 else
                                                                          " along PC1 (→) and PC2 (↑)"))
 
 
-def samples_view(run_dir: str, stamp: float, seed: int) -> None:
-    vae = models.vae(run_dir, stamp)
-    codes = models.vae_codes(run_dir, stamp)
+def samples_view(run_dir: str, seed: int) -> None:
+    vae = run_cache.vae(run_dir)
+    codes = run_cache.vae_codes(run_dir)
     gen = torch.Generator().manual_seed(seed)
     mean, cov = codes.mean(0), np.cov(codes, rowvar=False).reshape(codes.shape[1], codes.shape[1])
     fitted = mean + np.random.default_rng(seed).multivariate_normal(np.zeros(len(mean)), cov, size=64,
@@ -65,21 +66,21 @@ def samples_view(run_dir: str, stamp: float, seed: int) -> None:
         prior = vae.sample(64, gen)
         fit = vae.decode(torch.tensor(fitted, dtype=torch.float32))
     left, right = st.columns(2)
-    left.image(models.png(prior), output_format="PNG", caption="Prior samples: z ~ N(0, I)")
-    right.image(models.png(fit), output_format="PNG", caption="Samples from a Gaussian fitted to the codes")
+    left.image(run_cache.png(prior), output_format="PNG", caption="Prior samples: z ~ N(0, I)")
+    right.image(run_cache.png(fit), output_format="PNG", caption="Samples from a Gaussian fitted to the codes")
     st.caption("If the left grid is worse than the right, the prior puts its mass where the codes are not: "
                "the hole the prior falls into.")
-    x, _ = models.test_images()
+    x, _ = run_cache.test_images()
     originals = x[:16]
     with torch.no_grad():
         recon = vae.decode(vae.encode(originals)[0])
-    st.image(models.png(torch.cat([originals, recon]), nrow=16, scale=2), output_format="PNG",
+    st.image(run_cache.png(torch.cat([originals, recon]), nrow=16, scale=2), output_format="PNG",
              caption="Reconstructions: test digits (top row) and their decoded codes (bottom row)")
 
 
 def _pick_digit(label: str, key: str, default_class: int) -> int:
     """A test-digit index chosen by class and example number."""
-    _, labels = models.test_images()
+    _, labels = run_cache.test_images()
     c1, c2 = st.columns(2)
     digit = c1.selectbox(f"{label}: digit", list(range(10)), index=default_class, key=f"{key}_class")
     of_class = np.flatnonzero(labels == digit)
@@ -94,22 +95,23 @@ def _randomise_pair() -> None:
         st.session_state[f"{key}_example"] = int(rng.integers(50))
 
 
+@run_cache.stamped
 @st.cache_data(max_entries=256, show_spinner=False)
 def _path_steps(run_dir: str, stamp: float, a: int, b: int) -> np.ndarray:
-    codes = models.vae_codes(run_dir, stamp)
+    codes = run_cache.vae_codes(run_dir)
     path = latent.interpolate(torch.tensor(codes[a]), torch.tensor(codes[b]), INTERP_POINTS)
     with torch.no_grad():
-        feats = judge_images(models.vae(run_dir, stamp).decode(path))[0]
+        feats = judge_images(run_cache.vae(run_dir).decode(path))[0]
     return metrics.step_sizes(feats)
 
 
 @st.fragment
-def interpolation_view(run_dir: str, stamp: float) -> None:
+def interpolation_view(run_dir: str) -> None:
     """Two test digits, a slider between their codes; only this view redraws when it moves."""
     st.button("Random pair", on_click=_randomise_pair, key="interp_random")
     a = _pick_digit("From", "interp_a", 3)
     b = _pick_digit("To", "interp_b", 8)
-    vae, codes = models.vae(run_dir, stamp), models.vae_codes(run_dir, stamp)
+    vae, codes = run_cache.vae(run_dir), run_cache.vae_codes(run_dir)
     za, zb = torch.tensor(codes[a]), torch.tensor(codes[b])
     t = st.slider("t (0 = first digit, 1 = second)", 0.0, 1.0, 0.5, 0.01, key="interp_t")
     with torch.no_grad():
@@ -118,19 +120,19 @@ def interpolation_view(run_dir: str, stamp: float) -> None:
     left, right = st.columns([1, 2])
     left.image(images.png_bytes(images.to_uint8(point[0]), scale=8), output_format="PNG",
                caption=f"decoded at t = {t:.2f}")
-    steps = _path_steps(run_dir, stamp, a, b)
+    steps = _path_steps(run_dir, a, b)
     right.plotly_chart(plots.step_sizes(steps, f"Step sizes in judge-feature space (largest ÷ mean = "
                                                f"{steps.max() / steps.mean():.2f})"),
                        width="stretch", key="interp_steps")
-    st.image(models.png(strip, nrow=STRIP_POINTS, scale=2), output_format="PNG",
+    st.image(run_cache.png(strip, nrow=STRIP_POINTS, scale=2), output_format="PNG",
              caption=f"{STRIP_POINTS} evenly spaced steps from the first digit to the second")
 
 
 @st.fragment
-def latent_sliders_view(run_dir: str, stamp: float, latent_dim: int) -> None:
+def latent_sliders_view(run_dir: str, latent_dim: int) -> None:
     """One slider per latent dimension (up to 16), starting at a chosen digit's code."""
     start = _pick_digit("Start from", "sliders_start", 5)
-    vae, codes = models.vae(run_dir, stamp), models.vae_codes(run_dir, stamp)
+    vae, codes = run_cache.vae(run_dir), run_cache.vae_codes(run_dir)
     code = codes[start].astype(np.float64)
     shown = min(latent_dim, 16)
     lows = np.minimum(-4.0, np.floor(codes[:, :shown].min(0)))
@@ -156,7 +158,7 @@ ACROSS_BETA = [("recon", "Reconstruction (nats)"), ("kl", "KL (nats)"), ("active
 
 def across_beta_view(sweep: list, selected_beta: float) -> None:
     """The sweep's metrics against β: a table and one small plot per metric, the selected β marked."""
-    rows = [(r.kl_weight, models.run_metrics(r.path, models.stamp(r.path))) for r in sweep]
+    rows = [(r.kl_weight, run_cache.run_metrics(r.path)) for r in sweep]
     betas = [b for b, _ in rows]
     st.dataframe([{"β": b, **{label: round(m[key], 2) for key, label in ACROSS_BETA}} for b, m in rows],
                  hide_index=True, key="across_beta_table")
@@ -170,7 +172,7 @@ def across_beta_view(sweep: list, selected_beta: float) -> None:
 
 def explanation(sweep: list, selected_beta: float) -> str:
     """What the numbers on screen say, in plain words."""
-    by_beta = {r.kl_weight: models.run_metrics(r.path, models.stamp(r.path)) for r in sweep}
+    by_beta = {r.kl_weight: run_cache.run_metrics(r.path) for r in sweep}
     m = by_beta[selected_beta]
     lines = []
     if 0.0 in by_beta and 1.0 in by_beta:

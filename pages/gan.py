@@ -1,8 +1,8 @@
 """GAN page: the classic MNIST GAN, epoch by epoch."""
 import streamlit as st
 
-from genlib.evaluate import BLURRED_ROW, REAL_ROW
-from labui import gan_views, models
+from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
+from labui import gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
@@ -16,7 +16,7 @@ st.markdown(
     "below show one set of samples growing up. Scrub the epochs, compare them, and read the numbers beside them."
 )
 
-runs = sorted(models.gan_runs(), key=lambda r: (not models.is_shipped(r), r.path))
+runs = sorted(run_cache.gan_runs(), key=lambda r: (not run_cache.is_shipped(r), r.path))
 if not runs:
     st.info("No GAN runs yet: train one below.")
 else:
@@ -24,22 +24,21 @@ else:
                         format_func=lambda p: next(f"{r.extra['name']} · {r.arch} · {r.epochs} epochs · {r.status}"
                                                    for r in runs if r.path == p))
     with shown_as_message("This run cannot be shown"):
-        stamp = models.stamp(path)
-        records = models.history(path)["epochs"]
+        records = run_cache.history(path)["epochs"]
         epochs = [r["epoch"] for r in records]
-        refs = models.reference_fids()
+        refs = run_cache.reference_fids()
         floor, blurred = refs[REAL_ROW], refs[BLURRED_ROW]
 
         epoch = st.select_slider("Epoch", options=epochs, value=epochs[-1], key=f"gan_epoch_{path}")
         record = records[epochs.index(epoch)]
         left, right = st.columns([3, 2])
         with left:
-            st.image(gan_views.grid_png(path, epoch, 3, stamp), output_format="PNG",
+            st.image(run_cache.grid_png(path, epoch, 3), output_format="PNG",
                      caption=f"Fixed-noise samples after epoch {epoch}")
         with right:
             gan_views.epoch_metrics_line(record, floor)
             st.markdown(gan_views.reading(records, epoch, floor, blurred))
-            st.download_button("Download this grid (PNG)", gan_views.grid_png(path, epoch, 1, stamp),
+            st.download_button("Download this grid (PNG)", run_cache.grid_png(path, epoch, 1),
                                file_name=f"epoch_{epoch:03d}.png", mime="image/png", key="gan_download_png")
             resume_button(path, records)
 
@@ -48,30 +47,30 @@ else:
             VIEWS, key="gan_view", on_change="rerun")
         if compare_tab.open:
             with compare_tab:
-                gan_views.compare_view(path, records, stamp)
+                gan_views.compare_view(path, records)
         if curves_tab.open:
             with curves_tab:
                 gan_views.curves_view(records, epoch, floor, blurred)
         if loss_tab.open:
             with loss_tab:
-                steps = models.steps(path, stamp)
+                steps = run_cache.steps(path)
                 gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)))
         if anim_tab.open:
             with anim_tab:
                 speed = st.slider("Milliseconds per epoch", 100, 2000, 400, 100, key="gan_gif_speed")
-                gif = gan_views.animation_gif(path, tuple(epochs), speed, stamp)
+                gif = run_cache.animation_gif(path, tuple(epochs), speed)
                 st.image(gif, caption=f"Epochs {epochs[0]}-{epochs[-1]}, looping")
                 st.download_button("Download the animation (GIF)", gif, file_name="epochs.gif", mime="image/gif",
                                    key="gan_download_gif")
         if noise_tab.open:
             with noise_tab:
-                gan_views.new_noise_view(path, epoch, stamp)
+                gan_views.new_noise_view(path, epoch)
         if interp_tab.open:
             with interp_tab:
-                gan_views.interpolation_view(path, epoch, stamp)
+                gan_views.interpolation_view(path, epoch)
         if copies_tab.open:
             with copies_tab:
-                gan_views.copies_view(path, epoch, stamp)
+                gan_views.copies_view(path, epoch)
 
 st.header("Train a GAN")
 st.caption("The run trains in the background: use the page meanwhile, or reload; pick it in the Run list above.")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from genlib.devices import describe, pick_device
-from labui.cache import real_digit_grid_png, runs_table
+from labui.run_cache import real_digit_grid_png, runs_table
 
 st.title("genlib lab")
 st.markdown(

@@ -16,13 +16,13 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from genlib.checkpoints import Run  # noqa: E402
-from genlib.config import VAETrainConfig  # noqa: E402
-from genlib.memorisation import memorisation_check  # noqa: E402
+from genlib.runs.store import Run  # noqa: E402
+from genlib.training.configs import VAETrainConfig  # noqa: E402
+from genlib.evaluation.memorisation import memorisation_check  # noqa: E402
 from genlib.models import VAEConfig  # noqa: E402
-from genlib.pretrain import SHIPPED_DIR  # noqa: E402
-from genlib.restore import load_generator  # noqa: E402
-from genlib.train import fit_vae  # noqa: E402
+from genlib.runs.shipped import SHIPPED_DIR  # noqa: E402
+from genlib.runs.loading import load_generator  # noqa: E402
+from genlib.training.fit import fit  # noqa: E402
 
 # Small sets train for more epochs so every size sees a comparable number of optimiser steps.
 SIZES_AND_EPOCHS = ((500, 100), (2000, 40), (60000, 10))
@@ -35,9 +35,9 @@ def gap_table(seeds: int) -> None:
         for beta in (0.0, 1.0):
             gaps = []
             for seed in range(seeds):
-                cfg = VAETrainConfig(kl_weight=beta, epochs=epochs, seed=seed, device="cpu",
+                cfg = VAETrainConfig(metric_samples=0, kl_weight=beta, epochs=epochs, seed=seed, device="cpu",
                                      train_limit=None if size == 60000 else size)
-                last = fit_vae(VAEConfig(latent_dim=16, hidden=256), cfg).epochs[-1]
+                last = fit("vae", VAEConfig(latent_dim=16, hidden=256), cfg).epochs[-1]
                 gaps.append(last["test_recon"] - last["train_recon"])
             print(f"| {size:,} | {epochs} | {beta:g} | {', '.join(f'{g:.2f}' for g in gaps)} | "
                   f"{statistics.mean(gaps):.2f} |", flush=True)

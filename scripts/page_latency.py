@@ -29,7 +29,7 @@ def median_ms(action, repeats: int = 7) -> float:
 
 
 def main() -> None:
-    from genlib.checkpoints import scan_runs
+    from genlib.runs.store import scan_runs
 
     paths = {r.kl_weight: r.path for r in scan_runs()[0] if r.kind == "vae" and r.latent_dim == 16
              and "shipped" in r.path}

@@ -2,13 +2,24 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from genlib.config import GANTrainConfig, VAETrainConfig  # noqa: E402
+from genlib.training.configs import GANTrainConfig, VAETrainConfig  # noqa: E402
 from genlib.models import GANConfig, VAEConfig  # noqa: E402
-from genlib.train import fit_gan, fit_vae  # noqa: E402
+from genlib.training.fit import fit  # noqa: E402
+
+
+# every training test runs on the CPU, and on CUDA where a GPU is present (skipped, and said so, where not)
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA GPU on this machine")])]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +32,7 @@ def runs_root(tmp_path_factory):
 def tiny_vae_run(runs_root):
     """A 2-epoch VAE run on 512 images (seconds on a CPU)."""
     path = runs_root / "vae"
-    fit_vae(VAEConfig(latent_dim=4, hidden=64), VAETrainConfig(epochs=2, train_limit=512, device="cpu"), path)
+    fit("vae", VAEConfig(latent_dim=4, hidden=64), VAETrainConfig(metric_samples=0, epochs=2, train_limit=512, device="cpu"), path)
     return path
 
 
@@ -29,5 +40,5 @@ def tiny_vae_run(runs_root):
 def tiny_gan_run(runs_root):
     """A 3-epoch small GAN run on 256 images."""
     path = runs_root / "gan"
-    fit_gan(GANConfig(arch="small"), GANTrainConfig(epochs=3, train_limit=256, device="cpu", metric_samples=0), path)
+    fit("gan", GANConfig(arch="small"), GANTrainConfig(epochs=3, train_limit=256, device="cpu", metric_samples=0), path)
     return path

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
 from conftest import ROOT
 from genlib import images
-from genlib.checkpoints import Run
-from genlib.pretrain import SHIPPED_DIR
+from genlib.runs.store import Run
+from genlib.runs.shipped import SHIPPED_DIR
 
 
 def shipped_gan() -> Run:

@@ -6,9 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import open_view
 from conftest import ROOT
-from genlib.checkpoints import CHECKPOINTS_DIR, Run
+from genlib.runs.store import CHECKPOINTS_DIR, USER_RUNS_DIR, Run
 
-USER = CHECKPOINTS_DIR / "user"
+USER = USER_RUNS_DIR
 
 
 def app(page: str) -> AppTest:

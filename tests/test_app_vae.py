@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import captions, chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
 from conftest import ROOT
-from genlib.pretrain import SHIPPED_DIR
+from genlib.runs.shipped import SHIPPED_DIR
 
 VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]
 

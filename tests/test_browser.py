@@ -117,7 +117,7 @@ def test_walk_every_page_and_start_then_stop_a_training_run(app_url, page):
     expect(page.get_by_text("Stopped during epoch")).to_be_visible(timeout=60_000)
     no_exception(page)
     shot(page, "gan_stopped")
-    from genlib.checkpoints import CHECKPOINTS_DIR, Run
-    run = Run(CHECKPOINTS_DIR / "user" / run_name)
+    from genlib.runs.store import USER_RUNS_DIR, Run
+    run = Run(USER_RUNS_DIR / run_name)
     assert run.history()["status"] == "stopped"
     run.delete()

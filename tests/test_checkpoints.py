@@ -2,9 +2,9 @@ import json
 import pytest
 import torch
 
-from genlib.checkpoints import FORMAT_VERSION, Run, load_tensors, safe_run_name, scan_runs, write_json
+from genlib.runs.store import FORMAT_VERSION, Run, load_tensors, safe_run_name, scan_runs, write_json
 from genlib.errors import RunError
-from genlib.restore import load_generator, load_vae, sample_run
+from genlib.runs.loading import load_generator, load_vae, sample_run
 
 
 def copy_run(src, dst):
@@ -14,10 +14,10 @@ def copy_run(src, dst):
 
 
 def test_save_load_round_trip_is_bit_exact(tmp_path):
-    from genlib.config import VAETrainConfig
+    from genlib.training.configs import VAETrainConfig
     from genlib.models import VAEConfig
-    from genlib.train import fit_vae
-    result = fit_vae(VAEConfig(latent_dim=3, hidden=32), VAETrainConfig(epochs=1, train_limit=256, device="cpu"),
+    from genlib.training.fit import fit
+    result = fit("vae", VAEConfig(latent_dim=3, hidden=32), VAETrainConfig(metric_samples=0, epochs=1, train_limit=256, device="cpu"),
                      tmp_path / "r")
     trained, loaded = result.models["vae"].state_dict(), load_vae(tmp_path / "r").state_dict()
     assert trained.keys() == loaded.keys()
@@ -113,20 +113,20 @@ def test_a_kill_between_saving_state_and_history_keeps_a_matching_resume_point(t
     import shutil
     import threading
 
-    from genlib.config import VAETrainConfig
+    from genlib.training.configs import VAETrainConfig
     from genlib.models import VAEConfig
-    from genlib.progress import EpochDone
-    from genlib.train import fit_vae
+    from genlib.training.progress import EpochDone
+    from genlib.training.fit import fit
 
-    cfg, model = VAETrainConfig(epochs=3, train_limit=256, device="cpu"), VAEConfig(latent_dim=3, hidden=32)
+    cfg, model = VAETrainConfig(metric_samples=0, epochs=3, train_limit=256, device="cpu"), VAEConfig(latent_dim=3, hidden=32)
     stop = threading.Event()
-    fit_vae(model, cfg, tmp_path / "r", stop=stop, report=lambda e: isinstance(e, EpochDone) and e.epoch == 2
+    fit("vae", model, cfg, tmp_path / "r", stop=stop, report=lambda e: isinstance(e, EpochDone) and e.epoch == 2
             and stop.set())
     run = Run(tmp_path / "r")
     # epoch 3's state and weights landed, then the process died before its history was written
     shutil.copy(run.state_path(2), run.state_path(3))
     shutil.copy(run.weights_path(2), run.weights_path(3))
     assert run.epochs_done() == 2 and run.resume_state_path() == run.state_path(2)
-    result = fit_vae(model, cfg, tmp_path / "r")
+    result = fit("vae", model, cfg, tmp_path / "r")
     assert result.status == "complete" and [e["epoch"] for e in result.epochs] == [1, 2, 3]
     assert [p.name for p in (tmp_path / "r").glob("state_*.pt")] == ["state_003.pt"]

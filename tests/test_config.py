@@ -4,7 +4,7 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from genlib.config import GANTrainConfig, VAETrainConfig, parse_config
+from genlib.training.configs import GANTrainConfig, VAETrainConfig, parse_config
 from genlib.errors import ConfigError
 from genlib.models import GANConfig, VAEConfig
 

@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 
-from genlib import metrics
+from genlib.evaluation import metrics
 from genlib.data import load_digits
-from genlib.evaluate import BLURRED_ROW, NOISE_ROW, REAL_ROW, evaluate_images, reference_rows
-from genlib.judge import judge_images, predict, load_judge
+from genlib.evaluation.references import BLURRED_ROW, NOISE_ROW, REAL_ROW, evaluate_images, reference_rows
+from genlib.evaluation.judge import judge_images, predict, load_judge
 
 
 def test_judge_is_accurate_on_the_test_set():
@@ -84,14 +84,14 @@ def test_nn_ratio_copies_and_held_out_digits():
 
 
 def test_vae_without_kl_term_leaves_holes_the_numbers_show():
-    from genlib.config import VAETrainConfig
-    from genlib.evaluate import evaluate_vae
+    from genlib.training.configs import VAETrainConfig
+    from genlib.evaluation.evaluate import evaluate_vae
     from genlib.models import VAEConfig
-    from genlib.train import fit_vae
+    from genlib.training.fit import fit
 
     scores = {}
     for beta in (0.0, 1.0):
-        vae = fit_vae(VAEConfig(latent_dim=16), VAETrainConfig(kl_weight=beta, epochs=3, device="cpu")).models["vae"]
+        vae = fit("vae", VAEConfig(latent_dim=16), VAETrainConfig(metric_samples=0, kl_weight=beta, epochs=3, device="cpu")).models["vae"]
         scores[beta] = evaluate_vae(vae, n=2000)
     ae, vae = scores[0.0], scores[1.0]
     assert ae["fid"] >= 2.5 * vae["fid"]
@@ -100,12 +100,12 @@ def test_vae_without_kl_term_leaves_holes_the_numbers_show():
 
 
 def test_recon_gap_on_a_decoder_that_memorised_64_digits():
-    from genlib.config import VAETrainConfig
+    from genlib.training.configs import VAETrainConfig
     from genlib.models import VAEConfig
-    from genlib.train import fit_vae
+    from genlib.training.fit import fit
 
     assert metrics.recon_gap({"test_recon": 90.0, "train_recon": 80.5}) == 9.5
-    records = fit_vae(VAEConfig(latent_dim=16, hidden=256),
-                      VAETrainConfig(kl_weight=0.0, epochs=60, train_limit=64, batch_size=64, device="cpu")).epochs
+    records = fit("vae", VAEConfig(latent_dim=16, hidden=256),
+                      VAETrainConfig(metric_samples=0, kl_weight=0.0, epochs=60, train_limit=64, batch_size=64, device="cpu")).epochs
     # 60 passes over 64 digits: the training digits are reconstructed far better than unseen ones
     assert metrics.recon_gap(records[-1]) > 20 > metrics.recon_gap(records[0])

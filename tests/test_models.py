@@ -50,7 +50,7 @@ def test_kl_warmup_is_linear():
     assert kl_weight_at(3, 2.0, 0) == 2.0
 
 
-@pytest.mark.parametrize("arch", ["seed", "small"])
+@pytest.mark.parametrize("arch", ["infogan", "small"])
 def test_gan_shapes_and_ranges(arch):
     cfg = GANConfig(arch=arch)
     G, D = Generator(cfg), Discriminator(cfg)
@@ -62,8 +62,8 @@ def test_gan_shapes_and_ranges(arch):
     assert 0 <= z.min() and z.max() < 1  # uniform noise, as in the seed
 
 
-def test_seed_architecture_matches_the_seed():
-    G, D = Generator(GANConfig(arch="seed")), Discriminator(GANConfig(arch="seed"))
+def test_infogan_architecture_matches_the_homework():
+    G, D = Generator(GANConfig(arch="infogan")), Discriminator(GANConfig(arch="infogan"))
     layers = [type(m).__name__ for m in G.net]
     assert layers == ["Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU", "Unflatten",
                       "ConvTranspose2d", "BatchNorm2d", "ReLU", "ConvTranspose2d", "Tanh"]

@@ -2,9 +2,9 @@
 import json
 
 from conftest import ROOT
-from genlib.checkpoints import Run, scan_runs
-from genlib.evaluate import EVAL_VERSION
-from genlib.pretrain import GAN_WEIGHT_EPOCHS, SHIPPED_DIR, SWEEP_2D_BETAS, SWEEP_BETAS
+from genlib.runs.store import Run, scan_runs
+from genlib.evaluation.evaluate import EVAL_VERSION
+from genlib.runs.shipped import GAN_WEIGHT_EPOCHS, SHIPPED_DIR, SWEEP_2D_BETAS, SWEEP_BETAS
 
 
 def metrics_of(path) -> dict:

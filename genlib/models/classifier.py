@@ -1,6 +1,7 @@
 """The project's judge: a small MNIST CNN whose penultimate layer gives the features for FID."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
@@ -9,13 +10,21 @@ from torch import nn
 FEATURE_DIM = 128
 
 
+@dataclass
+class ClassifierConfig:
+    """The judge has one fixed architecture: nothing to set (the run store still records this empty config)."""
+
+    def validate(self) -> None:
+        pass
+
+
 class JudgeOutput(NamedTuple):
     features: torch.Tensor  # penultimate activations (N, 128)
     logits: torch.Tensor    # class logits (N, 10)
 
 
 class Classifier(nn.Module):
-    def __init__(self):
+    def __init__(self, cfg: ClassifierConfig | None = None):
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 14x14

@@ -1,4 +1,4 @@
-"""GAN generators and discriminators: the seed's infoGAN-style conv nets and a small CPU-sized MLP pair.
+"""GAN generators and discriminators: the homework's infoGAN-style conv nets and a small CPU-sized MLP pair.
 
 Images live in [-1, 1] inside the GAN (tanh output); `sample()` hands back [0, 1] like the VAE.
 """
@@ -16,20 +16,21 @@ NOISES = ("uniform", "normal")
 
 @dataclass
 class GANConfig:
-    arch: str = "small"      # "seed": infoGAN-style conv nets (GPU); "small": MLP pair sized for a 2-core CPU
-    z_dim: int = 62          # noise dimension, as in the seed
-    noise: str = "uniform"   # "uniform" on [0, 1) as in the seed, or "normal" N(0, I)
+    arch: str = "small"      # small: an MLP pair sized for a 2-core CPU; infogan: the homework's conv nets (GPU)
+    z_dim: int = 62          # noise dimension, as in the homework
+    noise: str = "uniform"   # uniform on [0, 1) as in the homework, or normal N(0, I)
 
     def validate(self) -> None:
         if self.arch not in GAN_ARCHS:
-            raise ConfigError(f"Unknown GAN architecture {self.arch!r}; choose one of {', '.join(GAN_ARCHS)}.")
+            raise ConfigError(f"arch {self.arch!r} is not a GAN architecture; choose one of {', '.join(GAN_ARCHS)}.",
+                              "arch")
         if self.noise not in NOISES:
-            raise ConfigError(f"Unknown noise {self.noise!r}; choose 'uniform' or 'normal'.")
-        if not 1 <= self.z_dim <= 1024:
-            raise ConfigError(f"z_dim must be between 1 and 1024, got {self.z_dim}.")
+            raise ConfigError(f"noise {self.noise!r} is unknown; choose 'uniform' or 'normal'.", "noise")
+        if isinstance(self.z_dim, bool) or not isinstance(self.z_dim, int) or not 1 <= self.z_dim <= 1024:
+            raise ConfigError(f"z_dim must be a whole number between 1 and 1024, got {self.z_dim!r}.", "z_dim")
 
 
-def _seed_generator(z_dim: int) -> nn.Module:
+def _infogan_generator(z_dim: int) -> nn.Module:
     return nn.Sequential(
         nn.Linear(z_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
         nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
@@ -39,7 +40,7 @@ def _seed_generator(z_dim: int) -> nn.Module:
     )
 
 
-def _seed_discriminator() -> nn.Module:
+def _infogan_discriminator() -> nn.Module:
     return nn.Sequential(
         nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),                          # 14x14
         nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),  # 7x7
@@ -68,13 +69,13 @@ def _small_discriminator() -> nn.Module:
 
 
 GAN_ARCHS = {
-    "seed": (_seed_generator, _seed_discriminator),
+    "infogan": (_infogan_generator, _infogan_discriminator),
     "small": (_small_generator, _small_discriminator),
 }
 
 
 def init_weights(module: nn.Module) -> None:
-    """The seed's init: N(0, 0.02) weights and zero biases for conv, deconv and linear layers."""
+    """The homework's init: N(0, 0.02) weights and zero biases for conv, deconv and linear layers."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         nn.init.zeros_(module.bias)

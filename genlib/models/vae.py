@@ -14,16 +14,17 @@ from ..errors import ConfigError
 @dataclass
 class VAEConfig:
     latent_dim: int = 16   # 16 makes the beta = 0 damage show in the numbers; 2 is for pictures
-    arch: str = "mlp"      # "mlp": 784-hidden-latent as in pytorch/examples; "conv": two conv layers
-    hidden: int = 400      # width of the MLP's hidden layer (ignored by "conv")
+    arch: str = "mlp"      # mlp: 784-hidden-latent as in pytorch/examples; conv: two conv layers
+    hidden: int = 400      # width of the MLP's hidden layer (ignored by conv)
 
     def validate(self) -> None:
         if self.arch not in VAE_ARCHS:
-            raise ConfigError(f"Unknown VAE architecture {self.arch!r}; choose one of {', '.join(VAE_ARCHS)}.")
-        if not 1 <= self.latent_dim <= 256:
-            raise ConfigError(f"latent_dim must be between 1 and 256, got {self.latent_dim}.")
-        if not 1 <= self.hidden <= 8192:
-            raise ConfigError(f"hidden must be between 1 and 8192, got {self.hidden}.")
+            raise ConfigError(f"arch {self.arch!r} is not a VAE architecture; choose one of {', '.join(VAE_ARCHS)}.",
+                              "arch")
+        for name, high in (("latent_dim", 256), ("hidden", 8192)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+                raise ConfigError(f"{name} must be a whole number between 1 and {high}, got {value!r}.", name)
 
 
 class VAEOutput(NamedTuple):
@@ -115,3 +116,15 @@ def kl_weight_at(step: int, kl_weight: float, warmup_steps: int) -> float:
         return kl_weight
     return kl_weight * min(1.0, step / warmup_steps)
 
+
+@torch.no_grad()
+def elbo_parts(model: VAE, x: torch.Tensor, seed: int = 0, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean reconstruction and KL (nats per image) over x, with one seeded posterior sample each."""
+    gen = torch.Generator(x.device).manual_seed(seed)
+    recon = kl = 0.0
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size]
+        parts = model.loss(xb, model(xb, gen), 1.0)
+        recon += parts.recon.item() * len(xb)
+        kl += parts.kl.item() * len(xb)
+    return recon / len(x), kl / len(x)

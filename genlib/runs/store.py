@@ -6,6 +6,9 @@
     grids/epoch_NNN.png   the fixed-noise / fixed-latent sample grid of each epoch
     weights/epoch_NNN.pt  generator (GAN, every epoch) or model (VAE, the last epoch) state dict
     state_NNN.pt      everything needed to resume after epoch NNN (models, optimisers, RNG)
+    NAME.json         saved evaluations (eval.json: the run's metrics), recomputed when the run changes
+
+This module is the only code that knows these names: everything else asks a Run.
 
 Every file is written to a temporary name and renamed, and history.json is written last each epoch,
 so a run only ever lists epochs whose files are complete. Files the new epoch replaces (the previous
@@ -27,10 +30,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import RunError
+from ..errors import RunError
 
-CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
+SHIPPED_DIR = CHECKPOINTS_DIR / "shipped"   # the pretrained runs that come with the lab
+JUDGE_DIR = CHECKPOINTS_DIR / "judge"       # the judge classifier and its reference rows
+USER_RUNS_DIR = CHECKPOINTS_DIR / "user"    # runs trained in the app (ignored by git)
+CACHE_DIR = CHECKPOINTS_DIR / "cache"       # derived data kept between processes (ignored by git)
 FORMAT_VERSION = 1
+RENAMED_ARCHS = {"seed": "infogan"}         # GAN architecture names of older runs
 KINDS = ("vae", "gan", "classifier")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -56,16 +64,9 @@ def write_json(path: Path, obj) -> None:
 
 def save_tensors(path: Path, obj) -> None:
     """torch.save through a temporary file; obj holds only tensors, numbers, strings, lists and dicts."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write(path, buf.getvalue())
 
 
 def load_tensors(path: Path):
@@ -115,7 +116,7 @@ class Run:
     @classmethod
     def create(cls, path: Path | str, kind: str, model: dict, train: dict, provenance: dict) -> "Run":
         run = cls(path)
-        if (run.path / "config.json").exists():
+        if run.exists():
             raise RunError(f"A run already exists at {run.path}; choose another name or delete it first.")
         write_json(run.path / "config.json", {
             "format": FORMAT_VERSION, "kind": kind, "model": model, "train": train, "provenance": provenance,
@@ -150,7 +151,49 @@ class Run:
     def write_history(self, history: dict) -> None:
         write_json(self.path / "history.json", history)
 
+    def compact(self, keep_weights: tuple[int, ...] | None, keep_all_grids: bool) -> None:
+        """Make a finished run small enough to ship: no resume state, the chosen epochs' weights as float16,
+        and (unless keep_all_grids) only the last epoch's grid."""
+        for state in self.path.glob("state_*.pt"):
+            state.unlink()
+        if not keep_all_grids:
+            for grid in sorted((self.path / "grids").glob("epoch_*.png"))[:-1]:
+                grid.unlink()
+        for epoch in self.epochs_with_weights():
+            path = self.weights_path(epoch)
+            if keep_weights is not None and epoch not in keep_weights:
+                path.unlink()
+                continue
+            state = load_tensors(path)
+            save_tensors(path, {k: v.half() if v.is_floating_point() else v for k, v in state.items()})
+
+    def add_provenance(self, **facts) -> None:
+        """Record how the run was made (the command, what was kept) beside its settings."""
+        config = self.config()
+        config["provenance"].update(facts)
+        write_json(self.path / "config.json", config)
+
+    def write_evaluation(self, obj: dict, name: str = "eval") -> None:
+        write_json(self.path / f"{name}.json", obj)
+
     # ---- reading ----
+    def exists(self) -> bool:
+        """Whether this folder holds a run (complete or not)."""
+        return (self.path / "config.json").is_file()
+
+    def stamp(self) -> float:
+        """Changes whenever the run gains an epoch, ends, or is replaced: a cache key for what is read from it."""
+        return max((self.path / name).stat().st_mtime for name in ("history.json", "config.json")
+                   if (self.path / name).exists())
+
+    def read_evaluation(self, name: str = "eval") -> dict | None:
+        """A saved evaluation, or None when there is none or it is damaged (the caller recomputes it)."""
+        try:
+            saved = json.loads((self.path / f"{name}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return saved if isinstance(saved, dict) else None
+
     def _read_json(self, name: str) -> dict:
         path = self.path / name
         if not path.is_file():
@@ -176,6 +219,8 @@ class Run:
         for part in ("model", "train"):
             if not isinstance(cfg.get(part), dict):
                 raise RunError(f"{self.path}/config.json lacks its {part!r} settings.")
+        if cfg["kind"] == "gan" and cfg["model"].get("arch") in RENAMED_ARCHS:
+            cfg["model"]["arch"] = RENAMED_ARCHS[cfg["model"]["arch"]]
         return cfg
 
     def kind(self) -> str:
@@ -246,6 +291,10 @@ class Run:
             arch=model.get("arch", ""), kl_weight=train.get("kl_weight"), latent_dim=model.get("latent_dim"),
             extra={"name": self.path.name, "train_limit": train.get("train_limit")},
         )
+
+    def is_shipped(self) -> bool:
+        """A pretrained run that came with the lab (not one a user trained)."""
+        return self.path.resolve().is_relative_to(SHIPPED_DIR.resolve())
 
     def delete(self) -> None:
         shutil.rmtree(self.path)

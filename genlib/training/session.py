@@ -5,17 +5,16 @@ import math
 import platform
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
-from . import __version__
-from .checkpoints import Run, load_tensors
-from .devices import describe
-from .errors import RunError
-from .images import png_bytes
+from .. import __version__
+from ..devices import describe
+from ..errors import RunError
+from ..images import png_bytes
+from ..runs.store import Run, load_tensors
 from .progress import NeverStop, StepLog
 
 
@@ -41,7 +40,7 @@ class RunSession:
         if run_dir is None:
             return
         run = Run(run_dir)
-        state_path = run.resume_state_path() if (Path(run_dir) / "config.json").is_file() else None
+        state_path = run.resume_state_path() if run.exists() else None
         if state_path is not None:   # resume: same settings, continue after the last epoch
             saved = run.expect_kind(kind)
             if saved["model"] != model_settings:
@@ -91,14 +90,12 @@ def record_diverged(record: dict) -> bool:
     return diverged({"record": [v for v in record.values() if isinstance(v, float)]})
 
 
-def divergence_message(epoch: int) -> str:
+def end_message(status: str, epoch: int) -> str:
+    """What a user reads when training ended early ("stopped" or "diverged") during `epoch`."""
     kept = f"epochs 1-{epoch - 1} are kept" if epoch > 1 else "no epoch was finished"
+    if status == "stopped":
+        return f"Stopped during epoch {epoch}; {kept}."
     return f"Training diverged in epoch {epoch} (the loss became NaN or infinite); {kept}. Lower the learning rate."
-
-
-def stop_message(epoch: int) -> str:
-    kept = f"epochs 1-{epoch - 1} are kept" if epoch > 1 else "no epoch was finished"
-    return f"Stopped during epoch {epoch}; {kept}."
 
 
 def seeded(seed: int, build: Callable[[], torch.nn.Module]) -> torch.nn.Module:
@@ -113,8 +110,10 @@ def cpu_state(module: torch.nn.Module) -> dict:
 
 
 def training_state(parts: dict, order_gen: torch.Generator, noise_gen: torch.Generator) -> dict:
+    """Everything a resume needs: the parts' states and every random stream (dropout draws from the global one)."""
     return {**{name: p.state_dict() for name, p in parts.items()},
-            "order_rng": order_gen.get_state(), "noise_rng": noise_gen.get_state()}
+            "order_rng": order_gen.get_state(), "noise_rng": noise_gen.get_state(),
+            "global_rng": torch.get_rng_state(), **_device_rng(noise_gen.device)}
 
 
 def restore_state(state: dict, parts: dict, order_gen: torch.Generator, noise_gen: torch.Generator) -> None:
@@ -122,3 +121,11 @@ def restore_state(state: dict, parts: dict, order_gen: torch.Generator, noise_ge
         p.load_state_dict(state[name])
     order_gen.set_state(state["order_rng"])
     noise_gen.set_state(state["noise_rng"])
+    if "global_rng" in state:  # older runs kept no global stream; their models drew nothing from it
+        torch.set_rng_state(state["global_rng"])
+    if "cuda_rng" in state and noise_gen.device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda_rng"], noise_gen.device)
+
+
+def _device_rng(device: torch.device) -> dict:
+    return {"cuda_rng": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from .checkpoints import Run, load_tensors
-from .errors import RunError
-from .models import GANConfig, Generator, VAE, VAEConfig
+from ..errors import RunError
+from ..models import GANConfig, Generator, VAE, VAEConfig
+from .store import Run, load_tensors
 
 
 def _build(cls, settings: dict, run: Run):

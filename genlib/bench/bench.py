@@ -10,21 +10,23 @@ import time
 import numpy as np
 import torch
 
-from . import images, latent, reference
-from .config import GANTrainConfig, VAETrainConfig
-from .devices import describe, pick_device
-from .models import GANConfig, VAE, VAEConfig
-from .train import fit_gan, fit_vae
+from .. import images
+from ..devices import describe, pick_device
+from ..evaluation import latent
+from ..models import GANConfig, VAE, VAEConfig
+from ..training.configs import GANTrainConfig, VAETrainConfig
+from ..training.fit import fit
+from . import classic_loops
 
 MNIST_STEPS_AT_64 = 60000 // 64
 
 
 def _vae_row(device: torch.device, quick: bool) -> dict:
     epochs, batches = (1, 50) if quick else (10, None)
-    ref_times, ref_loss = reference.examples_vae_epochs(epochs, device, max_batches=batches)
-    result = fit_vae(VAEConfig(latent_dim=20, hidden=400),
-                     VAETrainConfig(epochs=epochs, batch_size=128, device=str(device),
-                                    train_limit=batches * 128 if batches else None))
+    ref_times, ref_loss = classic_loops.examples_vae_epochs(epochs, device, max_batches=batches)
+    result = fit("vae", VAEConfig(latent_dim=20, hidden=400),
+                 VAETrainConfig(epochs=epochs, batch_size=128, device=str(device), metric_samples=0,
+                                train_limit=batches * 128 if batches else None))
     ours_loss = result.epochs[-1]["test_recon"] + result.epochs[-1]["test_kl"]
     scale = 60000 / (batches * 128) if batches else 1.0  # quick runs time a slice of an epoch
     ref_s = statistics.median(ref_times) * (scale if quick else 1)
@@ -35,15 +37,15 @@ def _vae_row(device: torch.device, quick: bool) -> dict:
             "match": abs(ref_loss - ours_loss) <= tolerance, "match_rule": f"test loss within {tolerance} nat"}
 
 
-def _seed_gan_row(device: torch.device, quick: bool) -> dict:
+def _infogan_row(device: torch.device, quick: bool) -> dict:
     iterations = 10 if quick else (None if device.type == "cuda" else 200)
-    ref_s, ref_losses = reference.seed_gan_iterations(iterations, device)
+    ref_s, ref_losses = classic_loops.homework_gan_iterations(iterations, device)
     n = 64 * (iterations or MNIST_STEPS_AT_64)
-    result = fit_gan(GANConfig(arch="seed"), GANTrainConfig(epochs=1, device=str(device), train_limit=n,
-                                                             metric_samples=0))
+    result = fit("gan", GANConfig(arch="infogan"), GANTrainConfig(epochs=1, device=str(device), train_limit=n,
+                                                                   metric_samples=0))
     scale = MNIST_STEPS_AT_64 / (iterations or MNIST_STEPS_AT_64)
     ref_d, ours_d = np.mean(ref_losses["d_loss"]), float(np.mean(result.steps["d_loss"]))
-    return {"task": f"GAN seed arch, batch 64 ({iterations or 'full'} iterations, per epoch)",
+    return {"task": f"GAN infogan arch (the homework's loop), batch 64 ({iterations or 'full'} iterations, per epoch)",
             "reference_s": ref_s * scale, "ours_s": result.epochs[0]["seconds"] * scale,
             "reference_mean_d_loss": float(ref_d), "ours_mean_d_loss": ours_d,
             "match": bool(np.isfinite(ours_d) and abs(ref_d - ours_d) <= 0.25 * ref_d),
@@ -52,8 +54,8 @@ def _seed_gan_row(device: torch.device, quick: bool) -> dict:
 
 def _small_gan_row(device: torch.device, quick: bool) -> dict:
     limit = 64 * 100 if quick else None
-    result = fit_gan(GANConfig(arch="small"), GANTrainConfig(epochs=1, device=str(device), train_limit=limit,
-                                                              metric_samples=0))
+    result = fit("gan", GANConfig(arch="small"), GANTrainConfig(epochs=1, device=str(device), train_limit=limit,
+                                                                 metric_samples=0))
     scale = 60000 / limit if limit else 1.0
     return {"task": "GAN small arch, batch 64 (ours only)", "reference_s": None,
             "ours_s": result.epochs[0]["seconds"] * scale, "match": bool(np.isfinite(result.steps["d_loss"]).all()),
@@ -94,7 +96,7 @@ def _interactive_rows() -> list[dict]:
 def run_bench(device: str | None = None, quick: bool = False, report=lambda text: None) -> list[dict]:
     dev = pick_device(device)
     rows = []
-    for name, make in (("vae", _vae_row), ("seed gan", _seed_gan_row), ("small gan", _small_gan_row)):
+    for name, make in (("vae", _vae_row), ("infogan gan", _infogan_row), ("small gan", _small_gan_row)):
         report(f"bench: {name}…")
         rows.append(make(dev, quick))
     rows += _interactive_rows()

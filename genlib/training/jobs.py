@@ -11,11 +11,11 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .errors import GenlibError
+from ..errors import GenlibError
+from .fit import fit
 from .progress import EpochDone, Progress
 
 MAX_SERIES_POINTS = 100_000  # per-iteration values kept for the live chart
@@ -38,8 +38,9 @@ class JobSnapshot:
     series: dict[str, list[float]]
     epoch_records: list[dict]
     grid: np.ndarray | None
-    elapsed: float
+    elapsed: float                 # seconds from submission to now, or to the end once it has ended
     eta: float | None              # seconds left, from the pace so far
+    reporting: bool                # a first progress report has come (before it: loading data, building models)
 
     @property
     def running(self) -> bool:
@@ -51,13 +52,23 @@ class JobSnapshot:
         return min(1.0, done / max(1, self.epochs * self.steps_per_epoch))
 
 
+def train_and_score(kind: str, model_cfg, train_cfg, run_dir, report=None, stop=None):
+    """What a job runs: fit(), then, for a VAE on MNIST, the run's evaluation, so the page shows it at once."""
+    result = fit(kind, model_cfg, train_cfg, run_dir, report, stop)
+    if kind == "vae" and result.epochs and train_cfg.dataset == "mnist":  # the judge scores MNIST digits only
+        from ..evaluation.evaluate import cached_run_metrics
+        cached_run_metrics(run_dir)
+    return result
+
+
 @dataclass
 class Job:
-    """One training run. `fit` is fit_vae or fit_gan with its configs bound: fit(run_dir, report, stop)."""
+    """One training run of a kind ("vae", "gan", "classifier") with its configs, into run_dir."""
     owner: str
-    label: str
+    kind: str
     run_dir: Path
-    fit: Callable
+    model_cfg: object
+    train_cfg: object
     status: str = "running"
     message: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -65,12 +76,14 @@ class Job:
     _state: dict = field(default_factory=lambda: {"epoch": 1, "epochs": 1, "step": 0, "steps_per_epoch": 1,
                                                   "series": {}, "records": [], "grid": None})
     _started: float = field(default_factory=time.monotonic)
+    _ended: float | None = None                       # the clock stops when the job ends
     _pace_from: tuple[float, int, int] | None = None  # (time, epoch, step) of the first report: the pace
                                                         # excludes data loading and model building
+    _last_epoch_end: float | None = None
     _thread: threading.Thread | None = None
 
     def start(self) -> "Job":
-        self._thread = threading.Thread(target=self._run, name=f"train-{self.label}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"train-{self.kind}-{self.run_dir.name}", daemon=True)
         self._thread.start()
         return self
 
@@ -83,7 +96,7 @@ class Job:
 
     def _run(self) -> None:
         try:
-            result = self.fit(self.run_dir, self._report, self._stop)
+            result = train_and_score(self.kind, self.model_cfg, self.train_cfg, self.run_dir, self._report, self._stop)
             status, message = result.status, result.message
         except GenlibError as err:
             status, message = "failed", str(err)
@@ -91,7 +104,7 @@ class Job:
             status, message = "failed", f"Training failed: {type(err).__name__}: {err}"
             traceback.print_exc()
         with self._lock:
-            self.status, self.message = status, message
+            self.status, self.message, self._ended = status, message, time.monotonic()
 
     def _report(self, event) -> None:
         with self._lock:
@@ -107,21 +120,33 @@ class Job:
             elif isinstance(event, EpochDone):
                 s["records"].append(event.record)
                 s["grid"] = event.grid
+                self._last_epoch_end = time.monotonic()
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
             s = self._state
             now = time.monotonic()
-            elapsed, eta = now - self._started, None
-            if self._pace_from is not None and self.status == "running":
-                since, epoch0, step0 = self._pace_from
-                per_epoch = s["steps_per_epoch"]
-                done = (s["epoch"] - epoch0) * per_epoch + s["step"] - step0
-                left = (s["epochs"] - s["epoch"]) * per_epoch + per_epoch - s["step"]
-                eta = (now - since) * left / done if done > 0 else None
+            elapsed = (self._ended or now) - self._started
+            eta = self._time_left(now) if self.status == "running" else None
             return JobSnapshot(self.status, self.message, str(self.run_dir), s["epoch"], s["epochs"], s["step"],
                                s["steps_per_epoch"], {k: list(v) for k, v in s["series"].items()},
-                               list(s["records"]), s["grid"], elapsed, eta)
+                               list(s["records"]), s["grid"], elapsed, eta, self._pace_from is not None)
+
+    def _time_left(self, now: float) -> float | None:
+        """Seconds left. After an epoch: whole epochs (steps, evaluation, metrics) at their measured length;
+        before: the pace of the steps so far, which cannot yet count the epoch's evaluation."""
+        s = self._state
+        if s["records"]:
+            per_epoch = float(np.mean([r["seconds"] for r in s["records"]]))
+            epochs_left = s["epochs"] - s["records"][-1]["epoch"]
+            return max(0.0, epochs_left * per_epoch - (now - self._last_epoch_end))
+        if self._pace_from is None:
+            return None
+        since, epoch0, step0 = self._pace_from
+        per_epoch = s["steps_per_epoch"]
+        done = (s["epoch"] - epoch0) * per_epoch + s["step"] - step0
+        left = (s["epochs"] - s["epoch"]) * per_epoch + per_epoch - s["step"]
+        return (now - since) * left / done if done > 0 else None
 
 
 class JobRegistry:
@@ -132,7 +157,7 @@ class JobRegistry:
         self._jobs: list[Job] = []
         self._lock = threading.Lock()
 
-    def submit(self, owner: str, label: str, run_dir: Path, fit: Callable) -> Job:
+    def submit(self, owner: str, kind: str, run_dir: Path, model_cfg, train_cfg) -> Job:
         with self._lock:
             running = [j for j in self._jobs if j.status == "running"]  # self.running() would re-take the lock
             if len(running) >= self.max_running:
@@ -140,7 +165,7 @@ class JobRegistry:
                 who = "You already have a training run going" if mine else "Another user's training run is going"
                 raise JobLimitError(f"{who} and this server trains at most {self.max_running} at a time; "
                                     "wait for it to finish or stop it, then start again.")
-            job = Job(owner, label, Path(run_dir), fit)
+            job = Job(owner, kind, Path(run_dir), model_cfg, train_cfg)
             self._jobs.append(job)
         return job.start()
 
@@ -148,8 +173,8 @@ class JobRegistry:
         with self._lock:
             return [j for j in self._jobs if j.owner == owner]
 
-    def latest_for(self, owner: str, kind_prefix: str = "") -> Job | None:
-        jobs = [j for j in self.jobs_for(owner) if j.label.startswith(kind_prefix)]
+    def latest_for(self, owner: str, kind: str) -> Job | None:
+        jobs = [j for j in self.jobs_for(owner) if j.kind == kind]
         return jobs[-1] if jobs else None
 
     def busy(self, run_dir: Path) -> bool:

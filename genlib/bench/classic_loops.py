@@ -2,8 +2,8 @@
 
 - pytorch/examples VAE: a DataLoader over torchvision's MNIST with ToTensor, batch 128, `.item()` every
   step, a test pass every epoch, the 784-400-20 MLP with a sigmoid output and summed BCE.
-- The seed's GAN loop: a DataLoader with ToTensor + Normalize(0.5, 0.5), a `.item()` every iteration,
-  the networks rebuilt from genlib's seed architecture.
+- The homework's GAN loop: a DataLoader with ToTensor + Normalize(0.5, 0.5), a `.item()` every iteration,
+  the networks rebuilt from genlib's infogan architecture.
 Both read the bundled MNIST, decompressed into a temporary torchvision folder (no download).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import MNIST_DIR, MNIST_FILES
+from ..data import MNIST_DIR, MNIST_FILES
 
 
 def torchvision_mnist(train: bool, transform, root: Path):
@@ -95,20 +95,20 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
         shutil.rmtree(root, ignore_errors=True)
 
 
-def seed_gan_iterations(iterations: int | None, device: torch.device, seed: int = 0, batch_size: int = 64):
-    """The seed's loop for one epoch (or its first `iterations`): seconds and the per-iteration losses."""
+def homework_gan_iterations(iterations: int | None, device: torch.device, seed: int = 0, batch_size: int = 64):
+    """The homework's loop for one epoch (or its first `iterations`): seconds and the per-iteration losses."""
     from torch.utils.data import DataLoader
     from torchvision import transforms
     from torchvision.utils import save_image
 
-    from .models import Discriminator, GANConfig, Generator
+    from ..models import Discriminator, GANConfig, Generator
 
     torch.manual_seed(seed)
     root = Path(tempfile.mkdtemp(prefix="genlib-ref-"))
     try:
         transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
         loader = DataLoader(torchvision_mnist(True, transform, root), batch_size=batch_size, shuffle=True)
-        cfg = GANConfig(arch="seed")
+        cfg = GANConfig(arch="infogan")
         G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
         opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -132,7 +132,7 @@ def seed_gan_iterations(iterations: int | None, device: torch.device, seed: int 
             g_loss.backward()
             opt_g.step()
         G.eval()
-        with torch.no_grad():  # the seed saves a sample grid after every epoch
+        with torch.no_grad():  # the homework saves a sample grid after every epoch
             save_image((G(sample_z) + 1) / 2, str(root / "epoch.png"), nrow=8)
         return time.perf_counter() - started, losses
     finally:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from . import metrics
-from .data import load_digits
+from ..data import load_digits
 from .judge import judge_images, real_features
 
 REFERENCE_TEST_DIGITS = 1000

@@ -1,55 +1,23 @@
 """Evaluation of models and runs: the metrics of metrics.py, computed on the judge's view of samples."""
 from __future__ import annotations
 
-import functools
-import json
-
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from ..data import load_digits
+from ..models import Generator, VAE
+from ..models.vae import elbo_parts
+from ..runs.loading import load_sampler
+from ..runs.store import Run
 from . import metrics
-from .checkpoints import Run, write_json
-from .data import load_digits
-from .judge import judge_images, real_features
+from .judge import judge_images
 from .latent import interpolate
-from .models import Generator, VAE
-from .restore import load_sampler
+from .references import DEFAULT_N, evaluate_images, reference_fids
 
-DEFAULT_N = 5000
 EVAL_VERSION = 3         # bump when evaluate_run gains or changes a metric: saved evaluations are redone
 INTERP_POINTS = 16       # K points along each straight line between two test codes
 INTERP_PAIRS = 100       # pairs scored for path ratio and jumpiness
 MIDPOINT_PAIRS = 1000    # pairs whose decoded midpoints are scored by FID
-
-
-# The reference rows every FID is read against. The blur is chosen so real < blurred < noise by wide margins.
-REAL_ROW, BLURRED_ROW, NOISE_ROW = "real (train vs test)", "blurred real (σ 1 px)", "uniform noise"
-BLUR_SIGMA = 1.0
-
-
-def gaussian_blur(images: torch.Tensor, sigma: float = BLUR_SIGMA) -> torch.Tensor:
-    radius = int(3 * sigma)
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-x**2 / (2 * sigma**2))
-    k = k / k.sum()
-    images = F.conv2d(images, k.view(1, 1, 1, -1), padding=(0, radius))
-    return F.conv2d(images, k.view(1, 1, -1, 1), padding=(radius, 0))
-
-
-@functools.lru_cache(maxsize=4)
-def reference_rows(n: int = DEFAULT_N) -> dict[str, dict]:
-    """What FID means on this scale: real train vs test (the floor), blurred real digits, uniform noise."""
-    train = load_digits("mnist", "train").as_float()[:n]
-    rows = {REAL_ROW: train, BLURRED_ROW: gaussian_blur(train),
-            NOISE_ROW: torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(0))}
-    return {name: evaluate_images(images) for name, images in rows.items()}
-
-
-def evaluate_images(images: torch.Tensor) -> dict:
-    """FID (classifier features) against the MNIST test set, class coverage, confidence, IS."""
-    feats, probs = judge_images(images)
-    return metrics.sample_quality(feats, probs, real_features("test")[0])
 
 
 @torch.no_grad()
@@ -62,7 +30,7 @@ def evaluate_generator(G: Generator, n: int = DEFAULT_N, seed: int = 0) -> dict:
 
 
 def gan_epoch_metrics(n: int):
-    """The per-epoch hook for fit_gan: sample quality of n samples from a fixed seed."""
+    """The GAN's per-epoch metrics: sample quality of n samples from a fixed seed."""
     def hook(G: Generator) -> dict:
         q = evaluate_generator(G, n)
         return {k: q[k] for k in ("fid", "classes_covered", "class_kl", "confident_rate", "class_histogram")}
@@ -78,8 +46,6 @@ def encode_all(vae: VAE, x: torch.Tensor, batch_size: int = 2000) -> tuple[np.nd
 @torch.no_grad()
 def evaluate_vae(vae: VAE, n: int = DEFAULT_N, seed: int = 0) -> dict:
     """Reconstruction, latent health, prior vs fitted-Gaussian samples and interpolation smoothness."""
-    from .train import elbo_parts
-
     vae = vae.eval().cpu()
     gen = torch.Generator().manual_seed(seed)
     test = load_digits("mnist", "test").as_float()
@@ -113,7 +79,7 @@ def evaluate_vae(vae: VAE, n: int = DEFAULT_N, seed: int = 0) -> dict:
 
 
 def vae_epoch_metrics(n: int):
-    """The per-epoch hook for fit_vae: the prior-sample FID of n samples (cheap, a fixed seed)."""
+    """The VAE's per-epoch metrics: the prior-sample FID of n samples (cheap, a fixed seed)."""
     def hook(vae: VAE) -> dict:
         was_training, device = vae.training, next(vae.parameters()).device
         vae.eval()
@@ -124,37 +90,19 @@ def vae_epoch_metrics(n: int):
     return hook
 
 
+EPOCH_METRICS = {"vae": vae_epoch_metrics, "gan": gan_epoch_metrics}
+
+
 def epoch_metrics_hook(kind: str, n: int):
-    """The per-epoch metrics a training loop records, or None when n is 0 or the judge is missing."""
+    """The per-epoch metrics of n samples that fit() records, or None when the judge is missing."""
     from .judge import judge_available
 
-    if n <= 0 or not judge_available():
-        return None
-    return {"vae": vae_epoch_metrics, "gan": gan_epoch_metrics}[kind](n)
-
-
-def reference_fids(n: int = DEFAULT_N) -> dict[str, float]:
-    """The reference rows' FIDs. They depend on the judge alone: the default ones ship beside it, others are
-    computed once and kept in checkpoints/cache/ (ignored by git)."""
-    from .judge import CACHE_DIR, JUDGE_DIR
-
-    name = f"references_n{n}_v{EVAL_VERSION}.json"
-    for path in (JUDGE_DIR / name, CACHE_DIR / name):
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-    fids = {row_name: row["fid"] for row_name, row in reference_rows(n).items()}
-    try:
-        write_json(CACHE_DIR / name, fids)
-    except OSError:
-        pass  # a read-only checkout recomputes them next time
-    return fids
+    return EPOCH_METRICS[kind](n) if kind in EPOCH_METRICS and judge_available() else None
 
 
 def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
     """The eval command's JSON: sample metrics for any run, latent health too for a VAE."""
-    from .memorisation import nn_ratio
+    from .memorisation import nn_ratio  # loads the training digits' features: only when asked
 
     run = Run(run_dir)
     model = load_sampler(run_dir, epoch)  # a VAE keeps only its last epoch: asking for another is an error
@@ -175,19 +123,15 @@ def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:
 
 
 def cached_run_metrics(run_dir, n: int = DEFAULT_N) -> dict:
-    """evaluate_run of the run's last epoch, kept in the run's eval.json until the run changes."""
+    """evaluate_run of the run's last epoch, saved beside the run until the run changes."""
     run = Run(run_dir)
-    path, epochs = run.path / "eval.json", run.epochs_done()
-    try:
-        saved = json.loads(path.read_text()) if path.is_file() else None
-    except ValueError:
-        saved = None  # a damaged cache is recomputed
-    if isinstance(saved, dict) and (saved.get("epochs_done"), saved.get("n"), saved.get("version")) == (
+    saved, epochs = run.read_evaluation(), run.epochs_done()
+    if saved is not None and (saved.get("epochs_done"), saved.get("n"), saved.get("version")) == (
             epochs, n, EVAL_VERSION):
         return saved
     out = {**evaluate_run(run_dir, None, n), "epochs_done": epochs, "version": EVAL_VERSION}
     try:
-        write_json(path, out)
+        run.write_evaluation(out)
     except OSError:
         pass  # a read-only checkout still shows the numbers, it just recomputes them next time
     return out

@@ -1,0 +1,1 @@
+"""The benchmark: our loops timed beside faithful re-implementations of the classic loops they replace."""

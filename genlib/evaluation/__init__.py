@@ -1,0 +1,1 @@
+"""Scoring samples and runs with the lab's judge classifier: metrics, reference rows, latent tools, copies."""

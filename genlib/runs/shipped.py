@@ -1,0 +1,81 @@
+"""The shipped runs: one seeded plan that regenerates every run under checkpoints/shipped/.
+
+    python -m genlib pretrain            # everything missing (about 20 minutes on 2 CPU cores)
+    python -m genlib pretrain --force    # retrain everything
+
+Shipped runs are compacted to keep the repository under 25 MB: no resume state, weights stored as float16
+(samples unchanged to the eye, FID within 1 %), VAE runs keep only their last epoch's grid (the pages show
+no other), and the GAN keeps the generator of a documented subset of epochs (every epoch keeps its grid and
+metrics).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..models import GANConfig, VAEConfig
+from ..training.configs import GANTrainConfig, VAETrainConfig
+from .store import JUDGE_DIR, SHIPPED_DIR, Run
+
+SWEEP_BETAS = (0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+SWEEP_2D_BETAS = (0.0, 0.01, 0.1, 1.0, 4.0)
+VAE_EPOCHS = 15
+VAE_HIDDEN = 256          # 784-256-D: as good as 400 wide here, and 40 % smaller to ship
+GAN_EPOCHS = 20
+GAN_WEIGHT_EPOCHS = (1, 2, 3, 5, 10, 15, 20)  # generators shipped; grids and metrics ship for every epoch
+
+
+@dataclass
+class Planned:
+    name: str
+    kind: str
+    model: object
+    train: object
+    keep_weights: tuple[int, ...] | None = None   # None: every saved epoch
+    keep_all_grids: bool = False                  # False: only the last epoch's grid
+
+
+def plan(device: str = "auto") -> list[Planned]:
+    runs = []
+    for latent, betas in ((16, SWEEP_BETAS), (2, SWEEP_2D_BETAS)):
+        for beta in betas:
+            runs.append(Planned(f"vae-z{latent}/beta-{beta:g}", "vae",
+                                VAEConfig(latent_dim=latent, arch="mlp", hidden=VAE_HIDDEN),
+                                VAETrainConfig(kl_weight=beta, epochs=VAE_EPOCHS, device=device)))
+    arch = "infogan" if torch.cuda.is_available() and device in ("auto", "cuda") else "small"
+    epochs = 50 if arch == "infogan" else GAN_EPOCHS
+    runs.append(Planned(f"gan-{arch}", "gan", GANConfig(arch=arch), GANTrainConfig(epochs=epochs, device=device),
+                        keep_weights=tuple(e for e in GAN_WEIGHT_EPOCHS if e <= epochs) + (epochs,),
+                        keep_all_grids=True))
+    return runs
+
+
+def pretrain(root: Path = SHIPPED_DIR, device: str = "auto", force: bool = False, report=None,
+             announce=lambda text: None) -> list[Path]:
+    from ..evaluation.evaluate import cached_run_metrics
+    from ..evaluation.references import reference_fids, save_reference_fids
+    from ..training.fit import fit
+
+    made = []
+    for item in plan(device):
+        run = Run(Path(root) / item.name)
+        if run.exists() and not force and run.history().get("status") == "complete":
+            announce(f"{item.name}: already there, skipped")
+            continue
+        if run.path.exists():
+            shutil.rmtree(run.path)
+        announce(f"{item.name}: training")
+        result = fit(item.kind, item.model, item.train, run.path, report)
+        if result.status != "complete":
+            raise RuntimeError(f"{item.name}: {result.message}")
+        run.compact(item.keep_weights, item.keep_all_grids)
+        run.add_provenance(made_by="python -m genlib pretrain", shipped_weight_epochs=item.keep_weights or "all")
+        announce(f"{item.name}: scoring")
+        cached_run_metrics(run.path)
+        made.append(run.path)
+    # the reference rows ship beside the judge, so no page computes them when it first opens
+    save_reference_fids(reference_fids(), JUDGE_DIR)
+    return made

@@ -1,0 +1,183 @@
+"""What differs between the models' training: building them, one optimisation step, an epoch's record.
+
+Each Trainer is driven by fit() (fit.py), which owns everything they share: the epoch loop, the stop flag,
+chunked logging, divergence, per-epoch metrics, saving and resuming. A trainer's `step` returns the
+per-iteration values named in `series`, as tensors on the training device (the log syncs them in chunks).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data import load_digits, shuffled_batches
+from ..errors import ConfigError
+from ..images import grid
+from ..models import Classifier, Discriminator, Generator, VAE
+from ..models.vae import elbo_parts, kl_weight_at
+from .session import cpu_state, seeded
+
+FIXED_NOISE_SEED = 1234  # the grid's noise is the same for every run, device and epoch
+GRID_SIZE = 64           # an 8x8 grid, as in the homework
+
+
+class VAETrainer:
+    series = ("recon", "kl", "total", "kl_weight")
+    keep_every_epoch = False  # the VAE page shows the last epoch; only its weights are kept
+
+    def __init__(self, model_cfg, cfg, device):
+        self.cfg, self.device = cfg, device
+        self.x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device)
+        self.x_test = load_digits(cfg.dataset, "test").as_float(device)
+        self.model = seeded(cfg.seed, lambda: VAE(model_cfg)).to(device)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
+        self.parts = {"model": self.model, "opt": self.opt}
+        self.models = {"vae": self.model}
+        self.sampler = self.model
+        self.steps_per_epoch = math.ceil(len(self.x_train) / cfg.batch_size)
+        self.warmup_steps = round(cfg.kl_warmup_epochs * self.steps_per_epoch)
+        self.fixed_z = torch.randn(GRID_SIZE, model_cfg.latent_dim,
+                                   generator=torch.Generator().manual_seed(FIXED_NOISE_SEED)).to(device)
+        self.weight = 0.0
+
+    def start_epoch(self, epoch: int) -> None:
+        self.model.train()
+
+    def batches(self, order_gen):
+        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen)
+
+    def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
+        # optimise the negative ELBO (kl_weight 0: reconstruction alone)
+        x = self.x_train[idx.to(self.device)]
+        self.weight = kl_weight_at((epoch - 1) * self.steps_per_epoch + i - 1, self.cfg.kl_weight, self.warmup_steps)
+        loss = self.model.loss(x, self.model(x, noise_gen), self.weight)
+        self.opt.zero_grad(set_to_none=True)
+        loss.total.backward()
+        self.opt.step()
+        return loss.recon, loss.kl, loss.total, loss.total.new_tensor(self.weight)
+
+    @torch.no_grad()
+    def end_epoch(self, epoch_series: dict[str, list[float]]) -> tuple[dict, np.ndarray]:
+        """ELBO parts on held-out and (up to 10,000) training images, and the fixed-latent grid."""
+        self.model.eval()
+        train_recon, train_kl = elbo_parts(self.model, self.x_train[:10_000], self.cfg.seed)
+        test_recon, test_kl = elbo_parts(self.model, self.x_test, self.cfg.seed)
+        record = {"kl_weight": self.weight, "train_recon": train_recon, "train_kl": train_kl,
+                  "test_recon": test_recon, "test_kl": test_kl}
+        return record, grid(self.model.decode(self.fixed_z))
+
+    def weights(self) -> dict:
+        return cpu_state(self.model)
+
+
+class GANTrainer:
+    series = ("d_loss", "g_loss", "d_real", "d_fake")
+    keep_every_epoch = True  # a generator per epoch: the GAN page samples any epoch
+
+    def __init__(self, model_cfg, cfg, device):
+        self.cfg, self.device = cfg, device
+        self.x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device).mul_(2).sub_(1)  # [-1, 1]
+        self.steps_per_epoch = len(self.x_train) // cfg.batch_size  # the homework drops the last, partial batch
+        if self.steps_per_epoch == 0:
+            raise ConfigError(f"batch_size ({cfg.batch_size}) is larger than the training set "
+                              f"({len(self.x_train)} images).", "batch_size")
+        self.G = seeded(cfg.seed, lambda: Generator(model_cfg)).to(device)
+        self.D = seeded(cfg.seed + 1, lambda: Discriminator(model_cfg)).to(device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        self.parts = {"G": self.G, "D": self.D, "opt_g": self.opt_g, "opt_d": self.opt_d}
+        self.models = {"G": self.G, "D": self.D}
+        self.sampler = self.G
+        self.fixed_noise = self.G.noise(GRID_SIZE, torch.Generator().manual_seed(FIXED_NOISE_SEED),
+                                        device="cpu").to(device)
+        self.real_label = torch.ones(cfg.batch_size, device=device)
+        self.fake_label = torch.zeros(cfg.batch_size, device=device)
+
+    def start_epoch(self, epoch: int) -> None:
+        self.G.train()
+        self.D.train()
+
+    def batches(self, order_gen):
+        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen, drop_last=True)
+
+    def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
+        real = self.x_train[idx.to(self.device)]
+        z = self.G.noise(self.cfg.batch_size, noise_gen)
+
+        # D step: real images towards 1, a detached fake batch towards 0
+        fake = self.G(z)
+        d_real, d_fake = self.D(real), self.D(fake.detach())
+        d_loss = F.binary_cross_entropy(d_real, self.real_label) + F.binary_cross_entropy(d_fake, self.fake_label)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        # G step: a freshly generated G(z), judged by the updated D, labelled real
+        g_loss = F.binary_cross_entropy(self.D(self.G(z)), self.real_label)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        return d_loss, g_loss, d_real.mean(), d_fake.mean()
+
+    @torch.no_grad()
+    def end_epoch(self, epoch_series: dict[str, list[float]]) -> tuple[dict, np.ndarray]:
+        """The epoch's mean losses and D outputs, and the fixed-noise grid."""
+        self.G.eval()
+        record = {name: float(np.mean(values)) for name, values in epoch_series.items()}
+        return record, grid(self.G(self.fixed_noise).add(1).mul(0.5))
+
+    def weights(self) -> dict:
+        return cpu_state(self.G)
+
+
+class ClassifierTrainer:
+    """The judge: cross-entropy with a cosine learning-rate decay; its grid shows misclassified test digits."""
+    series = ("loss",)
+    keep_every_epoch = False
+
+    def __init__(self, model_cfg, cfg, device):
+        self.cfg, self.device = cfg, device
+        train, test = load_digits(cfg.dataset, "train", cfg.train_limit), load_digits(cfg.dataset, "test")
+        self.x_train, self.y_train = train.as_float(device), train.labels.to(device)
+        self.x_test, self.y_test = test.as_float(device), test.labels.to(device)
+        self.model = seeded(cfg.seed, lambda: Classifier(model_cfg)).to(device)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
+        self.parts = {"model": self.model, "opt": self.opt}
+        self.models = {"classifier": self.model}
+        self.sampler = None  # it makes no images to score
+        self.steps_per_epoch = math.ceil(len(self.x_train) / cfg.batch_size)
+
+    def start_epoch(self, epoch: int) -> None:
+        self.model.train()
+        for group in self.opt.param_groups:  # cosine decay over the whole run: the last epochs polish accuracy
+            group["lr"] = self.cfg.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / self.cfg.epochs))
+
+    def batches(self, order_gen):
+        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen)
+
+    def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
+        idx = idx.to(self.device)
+        loss = F.cross_entropy(self.model(self.x_train[idx]).logits, self.y_train[idx])
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return (loss,)
+
+    @torch.no_grad()
+    def end_epoch(self, epoch_series: dict[str, list[float]]) -> tuple[dict, np.ndarray]:
+        from ..evaluation.judge import predict
+
+        self.model.eval()
+        predicted = predict(self.model, self.x_test).argmax(1)
+        wrong = (predicted != self.y_test).nonzero().squeeze(1)[:GRID_SIZE]
+        record = {"train_loss": float(np.mean(epoch_series["loss"])),
+                  "test_accuracy": (predicted == self.y_test).float().mean().item()}
+        return record, grid(self.x_test[wrong]) if len(wrong) else grid(self.x_test[:1])
+
+    def weights(self) -> dict:
+        return cpu_state(self.model)
+
+
+TRAINERS = {"vae": VAETrainer, "gan": GANTrainer, "classifier": ClassifierTrainer}

@@ -1,0 +1,127 @@
+"""Cached access to saved runs. Callers pass a run's path; the cache keys add the run's stamp, so a run that
+gains an epoch or is retrained reloads, and no view has to carry a cache key around."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import streamlit as st
+import torch
+
+from genlib import images
+from genlib.data import load_digits
+from genlib.evaluation import evaluate, latent
+from genlib.evaluation.references import reference_fids as _reference_fids
+from genlib.runs import loading
+from genlib.runs.store import Run, scan_runs
+
+CODES_SHOWN = 2000  # test digits drawn in the latent scatter
+
+
+def stamped(cached):
+    """cached(run_dir, stamp, *args) called as f(run_dir, *args): the stamp is read from the run (one stat)."""
+    @functools.wraps(cached)
+    def accessor(run_dir: str, *args):
+        return cached(str(run_dir), Run(run_dir).stamp(), *args)
+    return accessor
+
+
+@stamped
+@st.cache_resource(max_entries=64, show_spinner=False)
+def vae(run_dir: str, stamp: float):
+    return loading.load_vae(run_dir)
+
+
+@stamped
+@st.cache_resource(max_entries=256, show_spinner=False)
+def generator(run_dir: str, stamp: float, epoch: int):
+    return loading.load_generator(run_dir, epoch)
+
+
+@stamped
+@st.cache_data(max_entries=64, show_spinner=False)
+def vae_codes(run_dir: str, stamp: float) -> np.ndarray:
+    """Posterior means of every test digit (10000, D)."""
+    x, _ = test_images()
+    return evaluate.encode_all(vae(run_dir), x)[0].astype(np.float32)
+
+
+@stamped
+@st.cache_data(max_entries=64, show_spinner="Scoring this run with the judge (once)…")
+def run_metrics(run_dir: str, stamp: float) -> dict:
+    """The run's evaluation, read from beside the run or computed once and saved there."""
+    return evaluate.cached_run_metrics(run_dir)
+
+
+@stamped
+@st.cache_data(max_entries=64, show_spinner=False)
+def projection(run_dir: str, stamp: float) -> dict:
+    """2-D view of the codes: the points, the two directions and their explained variance."""
+    points, directions, explained = latent.project(vae_codes(run_dir))
+    return {"directions": directions, "explained": explained, "points": points}
+
+
+@stamped
+@st.cache_data(max_entries=32, show_spinner=False)
+def steps(run_dir: str, stamp: float) -> dict:
+    return Run(run_dir).steps()
+
+
+@stamped
+@st.cache_data(max_entries=1024, show_spinner=False)
+def grid_png(run_dir: str, stamp: float, epoch: int, scale: int) -> bytes:
+    """An epoch's saved grid, enlarged with crisp pixels."""
+    return images.png_bytes(images.read_png(Run(run_dir).grid_path(epoch).read_bytes()), scale=scale)
+
+
+@stamped
+@st.cache_data(max_entries=16, show_spinner="Making the animation…")
+def animation_gif(run_dir: str, stamp: float, epochs: tuple[int, ...], ms_per_frame: int) -> bytes:
+    run = Run(run_dir)
+    return images.gif_bytes([images.read_png(run.grid_path(e).read_bytes()) for e in epochs], ms_per_frame)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def test_images() -> tuple[torch.Tensor, np.ndarray]:
+    test = load_digits("mnist", "test")
+    return test.as_float(), test.labels.numpy()
+
+
+@st.cache_data(show_spinner="Scoring real and blurred digits for the reference rows (once)…")
+def reference_fids() -> dict[str, float]:
+    """FID of real, blurred and noise images: the scale every FID on screen is read against."""
+    return _reference_fids()
+
+
+def png(batch: torch.Tensor, nrow: int = 8, scale: int = 2) -> bytes:
+    return images.png_bytes(images.grid(batch, nrow=nrow), scale=scale)
+
+
+def is_shipped(run) -> bool:
+    return Run(run.path).is_shipped()
+
+
+def vae_runs() -> list:
+    """Every VAE run with at least one finished epoch that this app is not training right now."""
+    from labui.jobs import registry
+    return [r for r in scan_runs()[0] if r.kind == "vae" and r.epochs > 0 and not registry().busy(r.path)]
+
+
+def gan_runs() -> list:
+    return [r for r in scan_runs()[0] if r.kind == "gan" and r.epochs > 0]
+
+
+def history(run_dir: str) -> dict:
+    return Run(run_dir).history()
+
+
+@st.cache_data(show_spinner=False)
+def real_digit_grid_png(n: int = 64, seed: int = 0) -> bytes:
+    test = load_digits("mnist", "test")
+    pick = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed))[:n]
+    return images.png_bytes(images.grid(test.as_float()[pick]), scale=3)
+
+
+def runs_table():
+    """Runs found under checkpoints/ (not cached: users add runs while the app runs)."""
+    return scan_runs()
