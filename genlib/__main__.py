@@ -100,14 +100,12 @@ def given_settings(args, cls) -> dict:
 
 
 def cmd_train(args) -> int:
-    import torch
     from .cli_progress import TerminalProgress
     from .errors import ConfigError
     from .runs.store import Run
     from .training.configs import parse_config
     from .training.fit import fit
 
-    torch.set_num_threads(os.cpu_count() or 1)  # the CLI owns the machine: use every core
     stop = threading.Event()  # Ctrl-C finishes cleanly: the partial epoch is dropped, the run stays resumable
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     run = Run(args.out)
@@ -148,23 +146,19 @@ def cmd_sample(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    import torch
     from .evaluation.evaluate import evaluate_run
 
     if not 100 <= args.n <= 100_000:
         raise GenlibError(f"--n must be between 100 and 100000, got {args.n}.")
-    torch.set_num_threads(os.cpu_count() or 1)
     print(json.dumps(evaluate_run(args.run_dir, args.epoch, args.n)))
     return 0
 
 
 def cmd_pretrain(args) -> int:
     import time
-    import torch
     from .cli_progress import TerminalProgress
     from .runs.shipped import SHIPPED_DIR, pretrain
 
-    torch.set_num_threads(os.cpu_count() or 1)
     started = time.perf_counter()
     made = pretrain(Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, TerminalProgress(),
                     announce=lambda text: print(text, file=sys.stderr, flush=True))
@@ -173,10 +167,8 @@ def cmd_pretrain(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    import torch
     from .bench.bench import run_bench, table
 
-    torch.set_num_threads(os.cpu_count() or 1)
     rows = run_bench(args.device, args.quick, report=lambda text: print(text, file=sys.stderr, flush=True))
     print(table(rows))
     print(json.dumps(rows))
@@ -204,6 +196,8 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "pretrai
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)  # the CLI owns the machine: use every core
     try:
         return COMMANDS[args.command](args)
     except GenlibError as err:

@@ -2,7 +2,8 @@ import json
 import pytest
 import torch
 
-from genlib.runs.store import FORMAT_VERSION, Run, load_tensors, safe_run_name, scan_runs, write_json
+from genlib.runs.files import load_tensors, write_json
+from genlib.runs.store import FORMAT_VERSION, Run, safe_run_name, scan_runs
 from genlib.errors import RunError
 from genlib.runs.loading import load_generator, load_vae, sample_run
 

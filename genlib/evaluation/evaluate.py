@@ -1,6 +1,8 @@
 """Evaluation of models and runs: the metrics of metrics.py, computed on the judge's view of samples."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -29,12 +31,10 @@ def evaluate_generator(G: Generator, n: int = DEFAULT_N, seed: int = 0) -> dict:
     return out
 
 
-def gan_epoch_metrics(n: int):
+def gan_epoch_metrics(G: Generator, n: int) -> dict:
     """The GAN's per-epoch metrics: sample quality of n samples from a fixed seed."""
-    def hook(G: Generator) -> dict:
-        q = evaluate_generator(G, n)
-        return {k: q[k] for k in ("fid", "classes_covered", "class_kl", "confident_rate", "class_histogram")}
-    return hook
+    q = evaluate_generator(G, n)
+    return {k: q[k] for k in ("fid", "classes_covered", "class_kl", "confident_rate", "class_histogram")}
 
 
 @torch.no_grad()
@@ -78,16 +78,14 @@ def evaluate_vae(vae: VAE, n: int = DEFAULT_N, seed: int = 0) -> dict:
     }
 
 
-def vae_epoch_metrics(n: int):
+@torch.no_grad()
+def vae_epoch_metrics(vae: VAE, n: int) -> dict:
     """The VAE's per-epoch metrics: the prior-sample FID of n samples (cheap, a fixed seed)."""
-    def hook(vae: VAE) -> dict:
-        was_training, device = vae.training, next(vae.parameters()).device
-        vae.eval()
-        with torch.no_grad():
-            fid = evaluate_images(vae.sample(n, torch.Generator(device).manual_seed(0)).cpu())["fid"]
-        vae.train(was_training)
-        return {"fid": fid}
-    return hook
+    was_training, device = vae.training, next(vae.parameters()).device
+    vae.eval()
+    fid = evaluate_images(vae.sample(n, torch.Generator(device).manual_seed(0)).cpu())["fid"]
+    vae.train(was_training)
+    return {"fid": fid}
 
 
 EPOCH_METRICS = {"vae": vae_epoch_metrics, "gan": gan_epoch_metrics}
@@ -97,7 +95,7 @@ def epoch_metrics_hook(kind: str, n: int):
     """The per-epoch metrics of n samples that fit() records, or None when the judge is missing."""
     from .judge import judge_available
 
-    return EPOCH_METRICS[kind](n) if kind in EPOCH_METRICS and judge_available() else None
+    return functools.partial(EPOCH_METRICS[kind], n=n) if kind in EPOCH_METRICS and judge_available() else None
 
 
 def evaluate_run(run_dir, epoch: int | None = None, n: int = DEFAULT_N) -> dict:

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from ..data import load_digits
 from ..errors import RunError
 from ..models.classifier import Classifier
-from ..runs.store import CACHE_DIR, JUDGE_DIR, Run, atomic_write, load_tensors
+from ..runs.files import atomic_write, load_tensors
+from ..runs.store import CACHE_DIR, JUDGE_DIR, Run
 
 
 @torch.no_grad()

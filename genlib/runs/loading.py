@@ -5,7 +5,8 @@ import torch
 
 from ..errors import RunError
 from ..models import GANConfig, Generator, VAE, VAEConfig
-from .store import Run, load_tensors
+from .files import load_tensors
+from .store import Run
 
 
 def _build(cls, settings: dict, run: Run):

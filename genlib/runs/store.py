@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..errors import RunError
+from .files import atomic_write, load_tensors, save_tensors, write_json
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
 SHIPPED_DIR = CHECKPOINTS_DIR / "shipped"   # the pretrained runs that come with the lab
@@ -41,43 +39,6 @@ FORMAT_VERSION = 1
 RENAMED_ARCHS = {"seed": "infogan"}         # GAN architecture names of older runs
 KINDS = ("vae", "gan", "classifier")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, 0o644)  # mkstemp makes files private; runs are meant to be shared and copied
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, obj) -> None:
-    atomic_write(path, json.dumps(obj, indent=1, allow_nan=False).encode())
-
-
-def save_tensors(path: Path, obj) -> None:
-    """torch.save through a temporary file; obj holds only tensors, numbers, strings, lists and dicts."""
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    atomic_write(path, buf.getvalue())
-
-
-def load_tensors(path: Path):
-    """Load a weights file without ever unpickling code (weights_only=True)."""
-    if not path.is_file():
-        raise RunError(f"Weights file {path} is missing; the run is incomplete. Delete it or train it again.")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # corrupt zip, truncated file, or a pickle that asks for code
-        reason = "it asks to run code, which is refused" if "weights_only" in str(err) else "it is corrupt or truncated"
-        raise RunError(f"Weights file {path} cannot be loaded: {reason}. Delete the run or train it again.") from err
 
 
 def safe_run_name(name: str) -> str:

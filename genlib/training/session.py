@@ -14,7 +14,8 @@ from .. import __version__
 from ..devices import describe
 from ..errors import RunError
 from ..images import png_bytes
-from ..runs.store import Run, load_tensors
+from ..runs.files import load_tensors
+from ..runs.store import Run
 from .progress import NeverStop, StepLog
 
 

@@ -1,8 +1,9 @@
 """What differs between the models' training: building them, one optimisation step, an epoch's record.
 
-Each Trainer is driven by fit() (fit.py), which owns everything they share: the epoch loop, the stop flag,
+Each trainer is driven by fit() (fit.py), which owns everything they share: the epoch loop, the stop flag,
 chunked logging, divergence, per-epoch metrics, saving and resuming. A trainer's `step` returns the
-per-iteration values named in `series`, as tensors on the training device (the log syncs them in chunks).
+per-iteration values named in `series`, as tensors on the training device (the log syncs them in chunks);
+`end_epoch` returns the epoch's record and its grid image.
 """
 from __future__ import annotations
 
@@ -23,30 +24,46 @@ FIXED_NOISE_SEED = 1234  # the grid's noise is the same for every run, device an
 GRID_SIZE = 64           # an 8x8 grid, as in the homework
 
 
-class VAETrainer:
+class Trainer:
+    """What the trainers share: the resident training images, batches in a seeded order, train mode, weights."""
+    drop_last = False         # whether an epoch drops its last, partial batch
+    keep_every_epoch = False  # keep the weights of every epoch, or only the last one's
+
+    def __init__(self, cfg, device, x_train: torch.Tensor):
+        self.cfg, self.device, self.x_train = cfg, device, x_train
+        whole, partial = divmod(len(x_train), cfg.batch_size)
+        self.steps_per_epoch = whole + (partial > 0 and not self.drop_last)
+        if self.steps_per_epoch == 0:
+            raise ConfigError(f"batch_size ({cfg.batch_size}) is larger than the training set "
+                              f"({len(x_train)} images).", "batch_size")
+
+    def start_epoch(self, epoch: int) -> None:
+        for model in self.models.values():
+            model.train()
+
+    def batches(self, order_gen):
+        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen, self.drop_last)
+
+    def weights(self) -> dict:
+        """What the run keeps of this epoch: the model that samples (or classifies)."""
+        return cpu_state(self.saved)
+
+
+class VAETrainer(Trainer):
     series = ("recon", "kl", "total", "kl_weight")
-    keep_every_epoch = False  # the VAE page shows the last epoch; only its weights are kept
 
     def __init__(self, model_cfg, cfg, device):
-        self.cfg, self.device = cfg, device
-        self.x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device)
+        super().__init__(cfg, device, load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device))
         self.x_test = load_digits(cfg.dataset, "test").as_float(device)
         self.model = seeded(cfg.seed, lambda: VAE(model_cfg)).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         self.parts = {"model": self.model, "opt": self.opt}
         self.models = {"vae": self.model}
-        self.sampler = self.model
-        self.steps_per_epoch = math.ceil(len(self.x_train) / cfg.batch_size)
+        self.saved = self.sampler = self.model
         self.warmup_steps = round(cfg.kl_warmup_epochs * self.steps_per_epoch)
         self.fixed_z = torch.randn(GRID_SIZE, model_cfg.latent_dim,
                                    generator=torch.Generator().manual_seed(FIXED_NOISE_SEED)).to(device)
         self.weight = 0.0
-
-    def start_epoch(self, epoch: int) -> None:
-        self.model.train()
-
-    def batches(self, order_gen):
-        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen)
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
         # optimise the negative ELBO (kl_weight 0: reconstruction alone)
@@ -68,39 +85,26 @@ class VAETrainer:
                   "test_recon": test_recon, "test_kl": test_kl}
         return record, grid(self.model.decode(self.fixed_z))
 
-    def weights(self) -> dict:
-        return cpu_state(self.model)
 
-
-class GANTrainer:
+class GANTrainer(Trainer):
     series = ("d_loss", "g_loss", "d_real", "d_fake")
+    drop_last = True         # as the homework does
     keep_every_epoch = True  # a generator per epoch: the GAN page samples any epoch
 
     def __init__(self, model_cfg, cfg, device):
-        self.cfg, self.device = cfg, device
-        self.x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device).mul_(2).sub_(1)  # [-1, 1]
-        self.steps_per_epoch = len(self.x_train) // cfg.batch_size  # the homework drops the last, partial batch
-        if self.steps_per_epoch == 0:
-            raise ConfigError(f"batch_size ({cfg.batch_size}) is larger than the training set "
-                              f"({len(self.x_train)} images).", "batch_size")
+        x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device).mul_(2).sub_(1)  # [-1, 1]
+        super().__init__(cfg, device, x_train)
         self.G = seeded(cfg.seed, lambda: Generator(model_cfg)).to(device)
         self.D = seeded(cfg.seed + 1, lambda: Discriminator(model_cfg)).to(device)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
         self.parts = {"G": self.G, "D": self.D, "opt_g": self.opt_g, "opt_d": self.opt_d}
         self.models = {"G": self.G, "D": self.D}
-        self.sampler = self.G
+        self.saved = self.sampler = self.G
         self.fixed_noise = self.G.noise(GRID_SIZE, torch.Generator().manual_seed(FIXED_NOISE_SEED),
                                         device="cpu").to(device)
         self.real_label = torch.ones(cfg.batch_size, device=device)
         self.fake_label = torch.zeros(cfg.batch_size, device=device)
-
-    def start_epoch(self, epoch: int) -> None:
-        self.G.train()
-        self.D.train()
-
-    def batches(self, order_gen):
-        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen, drop_last=True)
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
         real = self.x_train[idx.to(self.device)]
@@ -128,34 +132,26 @@ class GANTrainer:
         record = {name: float(np.mean(values)) for name, values in epoch_series.items()}
         return record, grid(self.G(self.fixed_noise).add(1).mul(0.5))
 
-    def weights(self) -> dict:
-        return cpu_state(self.G)
 
-
-class ClassifierTrainer:
+class ClassifierTrainer(Trainer):
     """The judge: cross-entropy with a cosine learning-rate decay; its grid shows misclassified test digits."""
     series = ("loss",)
-    keep_every_epoch = False
 
     def __init__(self, model_cfg, cfg, device):
-        self.cfg, self.device = cfg, device
         train, test = load_digits(cfg.dataset, "train", cfg.train_limit), load_digits(cfg.dataset, "test")
-        self.x_train, self.y_train = train.as_float(device), train.labels.to(device)
+        super().__init__(cfg, device, train.as_float(device))
+        self.y_train = train.labels.to(device)
         self.x_test, self.y_test = test.as_float(device), test.labels.to(device)
         self.model = seeded(cfg.seed, lambda: Classifier(model_cfg)).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         self.parts = {"model": self.model, "opt": self.opt}
         self.models = {"classifier": self.model}
-        self.sampler = None  # it makes no images to score
-        self.steps_per_epoch = math.ceil(len(self.x_train) / cfg.batch_size)
+        self.saved, self.sampler = self.model, None  # it makes no images to score
 
     def start_epoch(self, epoch: int) -> None:
-        self.model.train()
+        super().start_epoch(epoch)
         for group in self.opt.param_groups:  # cosine decay over the whole run: the last epochs polish accuracy
             group["lr"] = self.cfg.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / self.cfg.epochs))
-
-    def batches(self, order_gen):
-        return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen)
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
         idx = idx.to(self.device)
@@ -175,9 +171,6 @@ class ClassifierTrainer:
         record = {"train_loss": float(np.mean(epoch_series["loss"])),
                   "test_accuracy": (predicted == self.y_test).float().mean().item()}
         return record, grid(self.x_test[wrong]) if len(wrong) else grid(self.x_test[:1])
-
-    def weights(self) -> dict:
-        return cpu_state(self.model)
 
 
 TRAINERS = {"vae": VAETrainer, "gan": GANTrainer, "classifier": ClassifierTrainer}
