@@ -1,4 +1,7 @@
-"""genlib lab: the router. Page config, navigation over pages/, and the shared sidebar."""
+"""genlib lab: the router. Page config, navigation over app_pages/, and the shared sidebar.
+
+(The page files are not in a folder called pages/: Streamlit 1.67 serves such a folder's files on their own,
+without this router, to the first visitor of a fresh server who opens /vae or /gan directly.)"""
 import os
 
 import streamlit as st
@@ -11,9 +14,9 @@ torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
 st.set_page_config(page_title="genlib lab", page_icon=":material/science:", layout="wide")
 
 page = st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/vae.py", title="VAE: the KL weight", icon=":material/blur_on:"),
-    st.Page("pages/gan.py", title="GAN: epoch by epoch", icon=":material/movie:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/vae.py", title="VAE: the KL weight", icon=":material/blur_on:"),
+    st.Page("app_pages/gan.py", title="GAN: epoch by epoch", icon=":material/movie:"),
 ])
 shared_sidebar()
 page.run()

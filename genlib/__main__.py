@@ -50,6 +50,12 @@ def add_config_flags(parser: argparse.ArgumentParser, kind: str) -> None:
                             help=f"sets {' and '.join(map(flag, settings))} together")
 
 
+def add_engine_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="train on Ray: alone, a Ray started here for this command; with host:port, that cluster "
+                             "(default: threads of this process, one run per core)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m genlib", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -62,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
         p.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
         add_config_flags(p, kind)
+
+    sweep = commands.add_parser("sweep", help="train one run per value (--kl-weight 0,0.1,1), in parallel")
+    sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
+    for kind in TRAIN_CONFIGS:
+        p = sweep_kinds.add_parser(kind, help=f"a sweep of {kind} runs; a setting may list values: 0,0.1,1")
+        p.add_argument("--out", required=True, help="folder for the sweep: one run folder per combination")
+        add_config_flags(p, kind)
+        add_engine_flag(p)
 
     sample = commands.add_parser("sample", help="write samples of a run to a .npy file")
     sample.add_argument("run_dir")
@@ -79,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--device", default="auto")
     pre.add_argument("--force", action="store_true", help="retrain runs that already exist")
     pre.add_argument("--root", default=None, help="where to write (default: checkpoints/shipped)")
+    add_engine_flag(pre)
 
     bench = commands.add_parser("bench", help="time our loops beside the classic loops, in one run")
     bench.add_argument("--device", default=None)
@@ -130,6 +145,65 @@ def cmd_train(args) -> int:
     return 0
 
 
+def open_engine(args, batch: int):
+    """The engine a batch command trains on; a Ray started here is stopped by close_engine."""
+    if args.ray is None:
+        import torch
+        from .training.jobs import ThreadEngine
+        slots = min(batch, os.cpu_count() or 1)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // slots))  # parallel runs share the cores
+        return ThreadEngine(slots=slots)
+    from .training.ray_engine import RayEngine, start_local
+    if args.ray == "local":
+        start_local()
+    return RayEngine(None if args.ray == "local" else args.ray)
+
+
+def close_engine(args) -> None:
+    if args.ray == "local":
+        import ray
+        ray.shutdown()
+
+
+def follow(batch_stop: threading.Event):
+    """Terminal output for a batch of runs, and Ctrl-C that stops all of them."""
+    from .training.sweep import describe
+
+    signal.signal(signal.SIGINT, lambda *_: batch_stop.set())
+    return lambda jobs: print(" | ".join(describe(j) for j in jobs), file=sys.stderr, flush=True)
+
+
+def cmd_sweep(args) -> int:
+    from .errors import ConfigError
+    from .training.configs import parse_config
+    from .training.sweep import Planned, expand, run_all, run_name
+
+    model_cls, train_cls = config_classes(args.kind)
+    given = {**given_settings(args, model_cls), **given_settings(args, train_cls)}
+    model_names = {f.name for f in dataclasses.fields(model_cls)}
+    planned = []
+    for combo in expand(given):
+        varied = {k: v for k, v in combo.items() if "," in str(given[k])}
+        try:
+            model = parse_config(model_cls, {k: v for k, v in combo.items() if k in model_names})
+            train = parse_config(train_cls, {k: v for k, v in combo.items() if k not in model_names})
+        except ConfigError as err:
+            raise GenlibError(err.named(flag)) from None
+        planned.append(Planned(run_name(varied), args.kind, model, train))
+    taken = [p.name for p in planned if (Path(args.out) / p.name).exists()]
+    if taken:
+        raise GenlibError(f"{args.out} already holds {', '.join(taken)}; choose another --out.")
+    stop = threading.Event()
+    engine = open_engine(args, len(planned))
+    try:
+        ended = run_all(engine, f"sweep-{os.getpid()}", planned, args.out, follow(stop), stop)
+    finally:
+        close_engine(args)
+    failed = [j for j in ended if j.status != "complete"]
+    print(f"{len(ended) - len(failed)} of {len(ended)} run(s) complete under {args.out}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_sample(args) -> int:
     import numpy as np
     from .runs.loading import sample_run
@@ -156,12 +230,15 @@ def cmd_eval(args) -> int:
 
 def cmd_pretrain(args) -> int:
     import time
-    from .cli_progress import TerminalProgress
-    from .runs.shipped import SHIPPED_DIR, pretrain
+    from .runs.shipped import SHIPPED_DIR, plan, pretrain
 
-    started = time.perf_counter()
-    made = pretrain(Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, TerminalProgress(),
-                    announce=lambda text: print(text, file=sys.stderr, flush=True))
+    started, stop = time.perf_counter(), threading.Event()
+    engine = open_engine(args, len(plan(args.device)))
+    try:
+        made = pretrain(engine, Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, follow(stop),
+                        announce=lambda text: print(text, file=sys.stderr, flush=True), stop=stop)
+    finally:
+        close_engine(args)
     print(f"made {len(made)} run(s) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 
@@ -190,7 +267,7 @@ def cmd_list(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "pretrain": cmd_pretrain, "bench": cmd_bench,
+COMMANDS = {"train": cmd_train, "sweep": cmd_sweep, "sample": cmd_sample, "eval": cmd_eval, "pretrain": cmd_pretrain, "bench": cmd_bench,
             "list": cmd_list}
 
 

@@ -1,1 +1,1 @@
-"""Streamlit helpers shared by the pages: the sidebar, cached loaders and the background-job registry."""
+"""Streamlit helpers shared by the pages: the sidebar, cached run access, views, forms and the training-job panel."""

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from genlib.devices import pick_device
 from genlib.errors import ConfigError, GenlibError
 from genlib.models import GANConfig, VAEConfig
 from genlib.runs.store import Run
 from genlib.training.configs import GANTrainConfig, VAETrainConfig, parse_config
-from labui.jobs import registry
+from labui.jobs import training_into
 from labui.training import new_run_dir, start_job
 
 TRAIN_SIZES = {"500": 500, "2,000": 2000, "10,000": 10000, "60,000 (all)": None}
@@ -16,6 +17,10 @@ FIELD_LABELS = {"latent_dim": "Latent dimension", "kl_weight": "KL weight β", "
                 "arch": "Architecture", "train_limit": "Training images", "kl_warmup_epochs": "KL warm-up (epochs)",
                 "batch_size": "Batch size", "lr_g": "Learning rate G", "lr_d": "Learning rate D", "noise": "Noise",
                 "device": "Training device", "dataset": "Dataset"}
+# Measured, not promised: `python -m genlib bench --device cpu` on the lab's 2-core CPU (docs/benchmarks.md,
+# 2026-11-27) timed the infogan architecture at 216 s per epoch of 60,000 images (batch 64, from 200 iterations).
+INFOGAN_CPU_EPOCH_S = 216.27
+SLOW_RUN_WAITING = "gan_cpu_confirm"  # session key: the settings of a CPU infogan run waiting for a yes
 
 
 def validated(model_cls, model_values: dict, train_cls, train_values: dict, use_sidebar: bool = True):
@@ -78,15 +83,53 @@ def gan_training_form() -> None:
                              placeholder="letters, digits, '.', '_' or '-'")
         submitted = st.form_submit_button("Train", type="primary")
     if submitted:
-        submit("gan", GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
-               {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d, "train_limit": TRAIN_SIZES[size]},
-               f"gan-{arch}", name)
+        st.session_state.pop(SLOW_RUN_WAITING, None)
+        args = ("gan", GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
+                {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d, "train_limit": TRAIN_SIZES[size]},
+                f"gan-{arch}", name)
+        if arch != "infogan" or not _trains_on_cpu():
+            submit(*args)
+        elif validated(*args[1:5]) is not None:  # valid settings: ask before an hours-long CPU run
+            st.session_state[SLOW_RUN_WAITING] = args
+    if SLOW_RUN_WAITING in st.session_state:
+        _confirm_slow_cpu_run(st.session_state[SLOW_RUN_WAITING])
+
+
+def _trains_on_cpu() -> bool:
+    try:
+        return pick_device(st.session_state.get("device")).type == "cpu"
+    except ConfigError:
+        return False  # an unusable device is reported when the run is submitted
+
+
+def infogan_cpu_estimate_s(epochs: int, train_limit: int | None) -> float:
+    """Expected CPU training time of the infogan architecture, from the measured pace per image."""
+    return epochs * INFOGAN_CPU_EPOCH_S * (train_limit or 60000) / 60000
+
+
+def _confirm_slow_cpu_run(args: tuple) -> None:
+    train_values = args[4]
+    epochs, images = int(train_values["epochs"]), train_values["train_limit"] or 60000
+    seconds = infogan_cpu_estimate_s(epochs, train_values["train_limit"])
+    expected = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    st.warning(f"**The infogan architecture is meant for a GPU, and this run would train on the CPU.** On the lab's "
+               f"2-core CPU one epoch of 60,000 images takes {INFOGAN_CPU_EPOCH_S:.0f} s (measured over 200 iterations "
+               f"with `python -m genlib bench`, docs/benchmarks.md), so {epochs} epoch(s) of {images:,} images would "
+               f"take about **{expected}**, longer while the page shares the cores. The small architecture is "
+               "sized for the CPU.")
+    yes, no = st.columns(2)
+    if yes.button(f"Train infogan on the CPU anyway (about {expected})", key="gan_cpu_yes"):
+        del st.session_state[SLOW_RUN_WAITING]
+        submit(*args)
+    if no.button("Cancel", key="gan_cpu_no"):
+        del st.session_state[SLOW_RUN_WAITING]
+        st.rerun()
 
 
 def resume_button(run_dir: str, records: list[dict]) -> None:
     """Continue a GAN run from its last finished epoch (user runs keep a resume state; shipped runs do not)."""
     run = Run(run_dir)
-    if run.resume_state_path() is None or registry().busy(run.path):
+    if run.resume_state_path() is None or training_into(run.path):
         return
     last = records[-1]["epoch"]
     with st.expander("Continue training this run"):

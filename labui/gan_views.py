@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import streamlit as st
@@ -67,12 +68,11 @@ def curves_view(records: list[dict], epoch: int, floor: float | None, blurred: f
 def loss_view(steps: dict[str, np.ndarray], steps_per_epoch: int) -> None:
     window = st.slider("Smoothing (iterations averaged)", 1, 500, 50, key="gan_smoothing")
     cols = st.columns(2)
-    cols[0].plotly_chart(plots.loss_chart({"D loss": steps["d_loss"], "G loss": steps["g_loss"]},
-                                          "D and G loss per iteration", window, steps_per_epoch), width="stretch",
-                         key="gan_losses")
-    cols[1].plotly_chart(plots.loss_chart({"D(x)": steps["d_real"], "D(G(z))": steps["d_fake"]},
-                                          "Mean D output on real and fake batches", window, steps_per_epoch,
-                                          y_label="probability 'real'"), width="stretch", key="gan_d_outputs")
+    cols[0].plotly_chart(plots.loss_chart({k: steps[k] for k in ("d_loss", "g_loss")}, "D and G loss per iteration",
+                                          window, steps_per_epoch), width="stretch", key="gan_losses")
+    cols[1].plotly_chart(plots.loss_chart({k: steps[k] for k in ("d_real", "d_fake")},
+                                          "Mean D output on real and fake batches", window, steps_per_epoch),
+                         width="stretch", key="gan_d_outputs")
 
 
 def _generator(run_dir: str, epoch: int):
@@ -129,10 +129,15 @@ def copies_view(run_dir: str, epoch: int) -> None:
     report = claims.memorisation_view("gan", run_dir, epoch, key="gan_memo")
     if report is None:
         return
-    st.markdown(claims.verdict(report["nn_ratio"], report["share_closer"]))
+    st.markdown(claims.verdict(report))
     kept = Run(run_dir).epochs_with_weights()
     if st.button(f"Measure nn_ratio at every kept epoch ({len(kept)})", key="gan_memo_all"):
-        ratios = [claims.memorisation_report(run_dir, "gan", e)["nn_ratio"] for e in kept]
+        ratios, started = [], time.perf_counter()
+        progress = st.progress(0.0, text=f"Checking epoch {kept[0]} (1 of {len(kept)})…")
+        for i, kept_epoch in enumerate(kept):  # seconds each: say where it is
+            progress.progress(i / len(kept), text=f"Checking epoch {kept_epoch} ({i + 1} of {len(kept)})…")
+            ratios.append(claims.memorisation_report(run_dir, "gan", kept_epoch)["nn_ratio"])
+        progress.progress(1.0, text=f"Checked {len(kept)} epochs in {time.perf_counter() - started:.1f} s")
         st.plotly_chart(plots.metric_vs_epoch(kept, ratios, "nn_ratio (≈ 1: as new as test digits)", epoch, 1.0,
                                               "test digits"), width="stretch", key="gan_memo_curve")
 

@@ -1,4 +1,8 @@
-"""The app's side of background training: one registry per server, an owner per browser session."""
+"""The app's side of training jobs: one engine per server process, an owner per browser session.
+
+Without GENLIB_RAY_ADDRESS the app trains in its own threads (a laptop: one person, nothing to start);
+with it, the app connects to that Ray cluster and every student's job goes to its job board.
+"""
 from __future__ import annotations
 
 import os
@@ -6,15 +10,21 @@ import secrets
 
 import streamlit as st
 
-from genlib.training.jobs import JobRegistry
+from genlib.errors import GenlibError
+from genlib.training.jobs import ThreadEngine
 
-# Jobs run in threads of this process; on a small machine one at a time keeps each one fast.
-MAX_JOBS = int(os.environ.get("GENLIB_MAX_JOBS", "1"))
+MAX_JOBS = int(os.environ.get("GENLIB_MAX_JOBS", "1"))  # jobs training at once in threads (1 suits 2 cores)
 
 
-@st.cache_resource
-def registry() -> JobRegistry:
-    return JobRegistry(max_running=MAX_JOBS)
+@st.cache_resource(show_spinner="Connecting to the Ray cluster…")
+def engine():
+    """The job engine, made once per server process. Ray is only connected to here, never started: a Ray
+    started from a script thread dies with that thread. A failure is not cached, so a reload tries again."""
+    address = os.environ.get("GENLIB_RAY_ADDRESS")
+    if not address:
+        return ThreadEngine(slots=MAX_JOBS)
+    from genlib.training.ray_engine import RayEngine
+    return RayEngine(address)
 
 
 def owner() -> str:
@@ -28,3 +38,12 @@ def owner() -> str:
     if st.query_params.get("session") != token:
         st.query_params["session"] = token
     return token
+
+
+def training_into(run_dir) -> bool:
+    """Whether a job is training into this run right now (False when the cluster cannot be asked: the page
+    then shows the run as it is on disk, and the panel says what is wrong with the cluster)."""
+    try:
+        return engine().busy(run_dir)
+    except GenlibError:
+        return False

@@ -36,19 +36,35 @@ def thin(x: np.ndarray, y: np.ndarray, points: int = MAX_LINE_POINTS) -> tuple[n
     return x[idx], y[idx]
 
 
+# How the training series are named and drawn on screen. "total" is dashed because at β = 0 it equals
+# "recon" and would hide it; D's outputs are probabilities, not losses, so their axis says so.
+SERIES_NAMES = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x) on real digits",
+                "d_fake": "D(G(z)) on generated digits", "recon": "reconstruction", "kl": "KL",
+                "total": "total (reconstruction + β · KL)"}
+PROBABILITY_SERIES = {"d_real", "d_fake"}
+DASHED_SERIES = {"total"}
+
+
 def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
-               steps_per_epoch: int | None = None, y_label: str = "loss") -> go.Figure:
-    """Per-iteration curves, optionally smoothed, with dotted lines at epoch boundaries."""
+               steps_per_epoch: int | None = None, y_label: str | None = None) -> go.Figure:
+    """Per-iteration curves, optionally smoothed, with dotted lines at epoch boundaries.
+
+    Series may carry raw log names (d_loss, recon): they are shown by their readable names. Without a
+    y_label the axis says "probability 'real'" for D's outputs and "loss" otherwise.
+    """
     fig = go.Figure()
     longest = 0
     for name, values in series.items():
         values = np.asarray(values, dtype=np.float64)
         longest = max(longest, len(values))
         x, y = thin(np.arange(1, len(values) + 1), smooth(values, smoothing))
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name))
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=SERIES_NAMES.get(name, name),
+                                 line=dict(dash="dash" if name in DASHED_SERIES else "solid")))
     if steps_per_epoch and longest // steps_per_epoch <= 60:
         for boundary in range(steps_per_epoch, longest, steps_per_epoch):
             fig.add_vline(x=boundary, line=dict(color="grey", width=1, dash="dot"))
+    if y_label is None:
+        y_label = "probability 'real'" if series and set(series) <= PROBABILITY_SERIES else "loss"
     return layout(fig, title, "iteration", y_label)
 
 
@@ -88,8 +104,12 @@ def metric_vs_beta(betas: list[float], values: list[float], title: str, selected
                                  marker=dict(size=16, symbol="circle-open", color="red", line=dict(width=3))))
     if reference is not None:
         fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
-    fig.update_xaxes(tickvals=xs, ticktext=labels)
-    return layout(fig, title, "KL weight β (log scale; 0 at the left)", title, height=280)
+    fig.update_xaxes(tickvals=xs, ticktext=labels, tickangle=0)
+    # ten β labels crowd a half-width plot: no legend below them (the marker and the dashed line say
+    # what they are in their hover text and annotation), and a y-axis title short enough not to run over
+    layout(fig, title, "KL weight β (log scale; 0 at the left)", "", height=300)
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=10, t=40, b=50))
+    return fig
 
 
 def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected: int,

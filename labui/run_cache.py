@@ -3,6 +3,7 @@ gains an epoch or is retrained reloads, and no view has to carry a cache key aro
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -13,7 +14,7 @@ from genlib.data import load_digits
 from genlib.evaluation import evaluate, latent
 from genlib.evaluation.references import reference_fids as _reference_fids
 from genlib.runs import loading
-from genlib.runs.store import Run, scan_runs
+from genlib.runs.store import CHECKPOINTS_DIR, Run, scan_runs, user_runs_dir
 
 CODES_SHOWN = 2000  # test digits drawn in the latent scatter
 
@@ -81,7 +82,7 @@ def animation_gif(run_dir: str, stamp: float, epochs: tuple[int, ...], ms_per_fr
     return images.gif_bytes([images.read_png(run.grid_path(e).read_bytes()) for e in epochs], ms_per_frame)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(show_spinner=False)  # one shared copy (31 MB): cache_data would unpickle one per call
 def test_images() -> tuple[torch.Tensor, np.ndarray]:
     test = load_digits("mnist", "test")
     return test.as_float(), test.labels.numpy()
@@ -103,8 +104,8 @@ def is_shipped(run) -> bool:
 
 def vae_runs() -> list:
     """Every VAE run with at least one finished epoch that this app is not training right now."""
-    from labui.jobs import registry
-    return [r for r in scan_runs()[0] if r.kind == "vae" and r.epochs > 0 and not registry().busy(r.path)]
+    from labui.jobs import training_into
+    return [r for r in scan_runs()[0] if r.kind == "vae" and r.epochs > 0 and not training_into(r.path)]
 
 
 def gan_runs() -> list:
@@ -120,6 +121,15 @@ def real_digit_grid_png(n: int = 64, seed: int = 0) -> bytes:
     test = load_digits("mnist", "test")
     pick = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed))[:n]
     return images.png_bytes(images.grid(test.as_float()[pick]), scale=3)
+
+
+def run_place(run_dir: str) -> str:
+    """A run's folder as a student would name it: relative to checkpoints/ (or to the user-runs folder's parent)."""
+    path = Path(run_dir)
+    for root in (CHECKPOINTS_DIR, user_runs_dir().parent):
+        if path.is_relative_to(root):
+            return str(path.relative_to(root))
+    return path.name
 
 
 def runs_table():

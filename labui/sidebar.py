@@ -1,9 +1,11 @@
-"""The sidebar every page shares: which device trains, which dataset is in use."""
+"""The sidebar every page shares: which device trains, which dataset is in use, the training engine."""
 import streamlit as st
 import torch
 
 from genlib.data import DATASETS
 from genlib.devices import describe, pick_device
+from labui.errors import shown_as_message
+from labui.jobs import engine
 
 
 def available_devices() -> list[str]:
@@ -22,6 +24,10 @@ def shared_sidebar() -> None:
         st.caption(f"In use: {describe(pick_device(st.session_state.device))}")
         st.selectbox("Dataset", list(DATASETS), key="dataset", format_func=DATASET_NAMES.get,
                      help="MNIST ships with the lab. Fashion-MNIST needs one download.")
+        with shown_as_message("Training engine"):
+            info = engine().describe()
+            st.caption(f"Training on: {info['engine']} · {info['cpus']} CPU(s), {info['gpus']} GPU(s) · "
+                       f"{info['running']} running, {info['waiting']} waiting")
 
 
 DATASET_NAMES = {"mnist": "MNIST (bundled)", "fashion-mnist": "Fashion-MNIST (download)"}

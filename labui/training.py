@@ -9,9 +9,10 @@ import streamlit as st
 
 from genlib import images
 from genlib.errors import GenlibError, RunError
-from genlib.runs.store import USER_RUNS_DIR, safe_run_name
+from genlib.runs.store import safe_run_name, user_runs_dir
 from labui import plots
-from labui.jobs import owner, registry
+from labui.errors import shown_as_message
+from labui.jobs import engine, owner
 
 
 def new_run_dir(prefix: str, name: str = "") -> Path:
@@ -20,60 +21,86 @@ def new_run_dir(prefix: str, name: str = "") -> Path:
     A name that could leave the folder ('../x', 'a/b') or hide in it is refused with a RunError.
     """
     name = safe_run_name(name.strip()) if name.strip() else f"{prefix}-{datetime.now():%Y%m%d-%H%M%S}"
-    path = USER_RUNS_DIR / name
+    path = user_runs_dir() / name
     if path.exists():
         raise RunError(f"A run named {name!r} already exists; choose another name.")
     return path
 
 
 def start_job(kind: str, run_dir: Path, model_cfg, train_cfg) -> None:
-    """Submit a job for this session; a full server becomes a message, not a traceback."""
+    """Submit a job for this session; a refusal (the owner's limit, an unreachable cluster) becomes a message."""
     try:
-        registry().submit(owner(), kind, run_dir, model_cfg, train_cfg)
+        engine().submit(owner(), kind, run_dir, model_cfg, train_cfg)
     except GenlibError as err:
         st.error(str(err))
 
 
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
 def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating time left…"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"about {minutes} min {secs:02d} s left" if minutes else f"about {secs} s left"
+    return "estimating time left…" if seconds is None else f"about {_duration(seconds)} left"
+
+
+def _queue_text(job) -> str:
+    place = "next in line" if job.position == 1 else f"{_ordinal(job.position)} in line"
+    if job.wait is None:
+        return f"{place}; it starts when a running job ends"
+    return f"{place}, about {_duration(job.wait)}" if job.wait > 0 else f"{place}, starting now"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def live_panel(kind: str, charts: list[tuple[str, list[str]]], key: str) -> None:
-    """The latest job this session started on this page: progress, time left, live curves, Stop.
+    """The latest job this session started on this page: its place in the queue or its progress, time left,
+    live curves, Stop (or Cancel while it waits).
 
-    Redraws itself twice a second while the job runs; when it ends, the whole page reruns so the new
+    Redraws itself twice a second while the job is active; when it ends, the whole page reruns so the new
     run shows up everywhere.
     """
-    job = registry().latest_for(owner(), kind)
-    if job is None:
+    first = None
+    with shown_as_message("Training jobs cannot be shown"):
+        first = engine().latest(owner(), kind)
+    if first is None:
         return
-    was_running = job.snapshot().running
+    was_active = first.running or first.waiting
 
-    @st.fragment(run_every=0.5 if was_running else None)
+    @st.fragment(run_every=0.5 if was_active else None)
     def panel():
-        snap = job.snapshot()
-        if was_running and not snap.running:
+        with shown_as_message("Training jobs cannot be shown"):
+            draw(engine().latest(owner(), kind))
+
+    def draw(snap):
+        if was_active and not (snap.running or snap.waiting):
             st.rerun(scope="app")
-        st.markdown(f"**Training run** `{Path(snap.run_dir).name}`")
-        if snap.running:
-            if snap.reporting:
-                st.progress(snap.fraction, text=f"Epoch {snap.epoch}/{snap.epochs} · step {snap.step}/"
-                                                f"{snap.steps_per_epoch} · {_eta(snap.eta)}")
-            else:  # no report yet: the numbers would be placeholders
-                st.progress(0.0, text="Loading the data and building the model…")
-            st.button("Stop", key=f"{key}_stop", on_click=job.stop, type="primary")
+        st.markdown(f"**Training run** `{Path(snap.run_dir).name}`" + (f" · {snap.where}" if snap.where else ""))
+        stop = lambda: engine().stop(snap.id, owner())  # noqa: E731 - bound to this snapshot's job
+        if snap.waiting:
+            st.progress(0.0, text=f"Waiting: {_queue_text(snap)}")
+            st.button("Cancel", key=f"{key}_cancel", on_click=stop)
+        elif snap.running:
+            if not snap.reporting:  # no report yet: the numbers would be placeholders
+                text = "Loading the data and building the model…"
+            elif snap.epoch_records and snap.epoch_records[-1]["epoch"] == snap.epochs:
+                text = "Training done; scoring the run with the judge…"
+            else:
+                text = f"Epoch {snap.epoch}/{snap.epochs} · step {snap.step}/{snap.steps_per_epoch} · {_eta(snap.eta)}"
+            st.progress(snap.fraction if snap.reporting else 0.0, text=text)
+            st.button("Stop", key=f"{key}_stop", on_click=stop, type="primary")
         elif snap.status == "complete":
-            st.success(f"Finished {len(snap.epoch_records)} epoch(s) in {snap.elapsed:.0f} s; the run is saved.")
-        elif snap.status == "stopped":
+            st.success(f"Finished {len(snap.epoch_records)} epoch(s) in {_duration(snap.elapsed)}; the run is saved.")
+        elif snap.status in ("stopped", "cancelled"):
             st.warning(snap.message)
         else:
             st.error(snap.message)
         if snap.epoch_records:
             times = [r["seconds"] for r in snap.epoch_records]
-            st.caption(f"Last epoch {times[-1]:.1f} s · average epoch {np.mean(times):.1f} s")
+            st.caption(f"Last epoch {times[-1]:.1f} s · average epoch {np.mean(times):.1f} s "
+                       "(training, evaluation and per-epoch metrics)")
         cols = st.columns(len(charts) + (snap.grid is not None))
         for col, (title, names) in zip(cols, charts):
             series = {n: snap.series[n] for n in names if n in snap.series}

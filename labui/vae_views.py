@@ -183,6 +183,7 @@ def explanation(sweep: list, selected_beta: float) -> str:
             f"{ae['fid']:.0f}, {ae['fid'] / vae['fid']:.1f}× that of β = 1 ({vae['fid']:.0f}). Sampling instead "
             f"from a Gaussian fitted to the codes gives {ae['fid_fitted_gaussian']:.0f}: the decoder is fine, "
             "the prior is in the wrong place.")
+        lines.append(_interpolation_sentence(ae["interp_jumpiness"], vae["interp_jumpiness"]))
         if ae["recon"] < vae["recon"]:
             lines.append(f"In exchange β = 0 reconstructs better ({ae['recon']:.1f} vs {vae['recon']:.1f} nats): "
                          "the KL term buys a usable prior with reconstruction quality.")
@@ -196,3 +197,16 @@ def explanation(sweep: list, selected_beta: float) -> str:
                  f"{m['active_units']} active units, prior-sample FID {m['fid']:.0f} "
                  f"(real-vs-real floor {m['reference_fid'][REAL_ROW]:.0f}).")
     return "\n\n".join(lines)
+
+
+def _interpolation_sentence(jumpiness_at_0: float, jumpiness_at_1: float) -> str:
+    """What the lab measures about lines between encoded digits; it does not separate β = 0 from β = 1 on the
+    shipped sweep (1.59 vs 1.63), so the page says so instead of claiming that interpolations jump."""
+    a, b = jumpiness_at_0, jumpiness_at_1
+    if abs(a - b) <= 0.1 * max(a, b):
+        how = "about as smooth at β = 0 as at β = 1"
+    else:
+        how = "jumpier at β = 0 than at β = 1" if a > b else "smoother at β = 0 than at β = 1"
+    return (f"A straight line between two *encoded* test digits stays {how}: its largest step is {a:.2f}× its mean "
+            f"step at β = 0 and {b:.2f}× at β = 1 (interpolation jumpiness, median of 100 lines in judge features). "
+            "What β = 0 breaks is everything away from the codes, where the prior's samples land.")

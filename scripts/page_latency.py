@@ -34,7 +34,7 @@ def main() -> None:
     paths = {r.kl_weight: r.path for r in scan_runs()[0] if r.kind == "vae" and r.latent_dim == 16
              and "shipped" in r.path}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/vae.py").run()
+    at.switch_page("app_pages/vae.py").run()
     for path in paths.values():  # visit every β once so each model is cached
         at.select_slider(key="vae_beta_16_mlp").set_value(path).run()
     toggle = iter([paths[0.0], paths[1.0]] * 20)
@@ -52,7 +52,7 @@ def main() -> None:
     key = next(s.key for s in at.slider if s.key and s.key.startswith("z_") and s.key.endswith("_0"))
     zs = iter([-1.0, 1.0] * 20)
     results["move a latent slider (whole page)"] = median_ms(lambda: at.slider(key=key).set_value(next(zs)).run())
-    at.switch_page("pages/gan.py").run()
+    at.switch_page("app_pages/gan.py").run()
     epoch_key = next(s.key for s in at.select_slider if s.key.startswith("gan_epoch_"))
     epochs = iter([1, 10] * 20)
     results["scrub the GAN epoch slider (whole page)"] = median_ms(

@@ -1,7 +1,7 @@
 """Driving a page's background training through AppTest (run_every never fires there: poll with run())."""
 import time
 
-from genlib.runs.store import USER_RUNS_DIR, Run
+from genlib.runs.store import Run, user_runs_dir
 
 
 def rerun_until(at, done, timeout_s: float = 120) -> None:
@@ -22,7 +22,7 @@ def stop_and_get_run(at, stop_key: str) -> Run:
     rerun_until(at, lambda at: at.warning, timeout_s=60)
     assert "Stopped during epoch" in at.warning[0].value
     name = next(m.value for m in at.markdown if m.value.startswith("**Training run**")).split("`")[1]
-    return Run(USER_RUNS_DIR / name)
+    return Run(user_runs_dir() / name)
 
 
 def open_view(at, tabs_key: str, label: str):

@@ -22,11 +22,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env_extra: dict | None = None):
-    """The app served on a free local port: yields (url, process)."""
+def streamlit_server(env_extra: dict | None = None, preloaded: bool = True):
+    """The app served on a free local port: yields (url, process).
+
+    preloaded: started as `python -m labui.serve` (heavy imports done before the first visit), else as
+    a bare `streamlit run app.py`."""
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    launch = ["-m", "labui.serve"] if preloaded else ["-m", "streamlit", "run", "app.py"]
+    proc = subprocess.Popen([sys.executable, *launch, "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -48,18 +52,24 @@ def streamlit_server(env_extra: dict | None = None):
 
 
 @contextlib.contextmanager
-def browser_page(width: int = 1400, height: int = 2600):
+def browser_pages(count: int, width: int = 1400, height: int = 2600):
+    """`count` pages of one headless Chromium, each in its own context: separate users, separate sessions."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": width, "height": height})
         try:
-            yield page
+            yield [browser.new_context(viewport={"width": width, "height": height}).new_page() for _ in range(count)]
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1400, height: int = 2600):
+    with browser_pages(1, width, height) as (page,):
+        yield page
 
 
 def shot(page, name: str) -> Path:

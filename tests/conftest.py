@@ -42,3 +42,24 @@ def tiny_gan_run(runs_root):
     path = runs_root / "gan"
     fit("gan", GANConfig(arch="small"), GANTrainConfig(epochs=3, train_limit=256, device="cpu", metric_samples=0), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """Two Ray nodes on this machine, one declaring a GPU, started from pytest's main thread (never from a
+    Streamlit thread) and always shut down. Each node has one CPU, so two jobs at once land on both."""
+    pytest.importorskip("ray")
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from genlib.training.ray_engine import connect
+
+    small = {"num_cpus": 1, "object_store_memory": 100 * 2**20}
+    cluster = Cluster(initialize_head=True, head_node_args={**small, "include_dashboard": False})
+    gpu_node = cluster.add_node(**small, num_gpus=1)
+    try:
+        connect(cluster.address)
+        yield {"cluster": cluster, "gpu_node_id": gpu_node.node_id, "head_node_id": cluster.head_node.node_id}
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

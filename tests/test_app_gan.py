@@ -20,7 +20,7 @@ def shipped_gan() -> Run:
 @pytest.fixture(scope="module")
 def gan_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/gan.py").run()
+    at.switch_page("app_pages/gan.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -82,7 +82,7 @@ def test_new_noise_gives_new_samples(gan_page):
 
 def test_gan_training_starts_reports_and_stops():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/gan.py").run()
+    at.switch_page("app_pages/gan.py").run()
     at.number_input(key="gan_form_epochs").set_value(20)
     at.selectbox(key="gan_form_size").set_value("2,000")
     next(b for b in at.button if b.label == "Train").click().run()
@@ -93,3 +93,51 @@ def test_gan_training_starts_reports_and_stops():
     run = stop_and_get_run(at, "gan_job_stop")
     assert run.history()["status"] == "stopped" and run.resume_state_path() is not None  # resumable
     run.delete()
+
+
+def test_copies_tab_prints_one_number_once_and_shows_progress_over_epochs(gan_page):
+    at = open_view(gan_page, "gan_view", "Copies?")
+    at.button(key="gan_memo_go").click().run()
+    assert not at.exception
+    close = {m.label: m.value for m in at.metric}["Suspiciously close"]
+    verdict = next(m.value for m in at.markdown if "suspiciously close" in m.value)
+    assert f"{close} are suspiciously close" in verdict  # the same rounding as the metric above it
+    at.button(key="gan_memo_all").click().run()
+    kept = shipped_gan().epochs_with_weights()
+    done = [p.proto.text for p in at.get("progress")]
+    assert any(t.startswith(f"Checked {len(kept)} epochs in ") for t in done), done
+    assert "nn_ratio (≈ 1: as new as test digits)" in chart_titles(at)
+
+
+def test_the_homework_architecture_on_the_cpu_asks_first_with_the_measured_pace():
+    from labui.forms import INFOGAN_CPU_EPOCH_S
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/gan.py").run()
+    at.selectbox(key="gan_form_arch").set_value("infogan")
+    at.number_input(key="gan_form_epochs").set_value(10)
+    next(b for b in at.button if b.label == "Train").click().run()
+    warning = at.warning[0].value
+    assert f"{INFOGAN_CPU_EPOCH_S:.0f} s" in warning and "measured" in warning
+    assert f"about **{10 * INFOGAN_CPU_EPOCH_S / 60:.0f} min**" in warning
+    assert not any(m.value.startswith("**Training run**") for m in at.markdown)  # nothing started yet
+    at.button(key="gan_cpu_no").click().run()
+    assert not at.warning and not any(b.key == "gan_cpu_yes" for b in at.button)
+    assert not any(m.value.startswith("**Training run**") for m in at.markdown)
+    next(b for b in at.button if b.label == "Train").click().run()
+    at.button(key="gan_cpu_yes").click().run()  # an explicit yes starts it
+    assert not at.error, [e.value for e in at.error]
+    rerun_until(at, lambda at: any(b.key == "gan_job_stop" for b in at.button), timeout_s=60)
+    run = stop_and_get_run(at, "gan_job_stop")
+    assert run.config()["model"]["arch"] == "infogan"
+    run.delete()
+
+
+def test_loss_charts_name_their_series_and_axes(gan_page):
+    at = open_view(gan_page, "gan_view", "Losses")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = {spec["layout"]["title"]["text"]: spec for spec in specs}
+    outputs = specs["Mean D output on real and fake batches"]
+    assert outputs["layout"]["yaxis"]["title"]["text"] == "probability 'real'"
+    assert [t["name"] for t in outputs["data"]] == ["D(x) on real digits", "D(G(z)) on generated digits"]
+    assert [t["name"] for t in specs["D and G loss per iteration"]["data"]] == ["D loss", "G loss"]

@@ -1,5 +1,6 @@
 """AppTest of the VAE page over the shipped sweep."""
 import json
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -7,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import captions, chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
 from conftest import ROOT
 from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import Run, user_runs_dir
 
 VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]
 
@@ -16,7 +18,7 @@ SWEEP_KEY = "vae_beta_16_mlp"  # the shipped sweep: latent 16, MLP, all training
 @pytest.fixture(scope="module")
 def vae_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/vae.py").run()
+    at.switch_page("app_pages/vae.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -67,7 +69,7 @@ def test_interpolation_slider_moves_the_decoded_point(vae_page):
 
 def test_training_starts_reports_progress_and_stops():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/vae.py").run()
+    at.switch_page("app_pages/vae.py").run()
     at.slider(key="vae_form_latent").set_value(2)
     at.number_input(key="vae_form_epochs").set_value(30)
     at.selectbox(key="vae_form_size").set_value("2,000")
@@ -92,4 +94,72 @@ def test_overfitting_and_copies_tab(vae_page):
     assert not at.exception
     labels = {m.label: m.value for m in at.metric}
     assert 0.5 < float(labels["nn_ratio (judge features)"]) < 3
-    assert "No sign of copying" in " ".join(m.value for m in at.markdown)
+    # β = 0 prior samples are mostly not digits: no copying verdict, and the sentence quotes the shown share
+    recognised = labels["Recognised as digits"]
+    assert float(recognised.rstrip("%")) < 25
+    text = " ".join(m.value for m in at.markdown)
+    assert "mostly not digits" in text and f"recognises only {recognised}" in text
+    assert "No sign of copying" not in text and "look copied" not in text
+
+
+def test_across_beta_says_what_the_interpolation_numbers_show(vae_page):
+    at = vae_page
+    at.select_slider(key=SWEEP_KEY).set_value(beta_path("1")).run()
+    open_view(at, "vae_view", "Across β")
+    text = " ".join(m.value for m in at.markdown)
+    table = at.dataframe[0].value.set_index("β")
+    at0, at1 = table.loc[0.0, "Interpolation jumpiness"], table.loc[1.0, "Interpolation jumpiness"]
+    assert f"{at0:.2f}× its mean step at β = 0 and {at1:.2f}× at β = 1" in text
+    assert abs(at0 - at1) < 0.1 * max(at0, at1) and "about as smooth at β = 0 as at β = 1" in text
+    assert "interpolations jump" not in text
+
+
+def test_sweep_labels_and_selection_stay_when_a_run_joins_the_sweep(vae_page, tmp_path):
+    """A run that joins the viewed sweep must not change the labels the widgets remember their value by."""
+    at = vae_page
+    at.select_slider(key=SWEEP_KEY).set_value(beta_path("1")).run()
+    sweep_options = at.radio(key="vae_sweep").options
+    joined = Run(user_runs_dir() / "zz-test-joins-the-sweep")
+    shutil.copytree(beta_path("1"), joined.path)
+    try:
+        at.run()
+        assert at.radio(key="vae_sweep").options == sweep_options
+        assert at.select_slider(key=SWEEP_KEY).value == beta_path("1")
+        assert "1 (zz-test-joins-the-sweep)" in at.select_slider(key=SWEEP_KEY).options  # it joined, labelled
+        assert "10 runs" not in " ".join(at.radio(key="vae_sweep").proto.captions)  # the count is a caption
+    finally:
+        joined.delete()
+        at.run()
+
+
+def test_a_single_run_is_shown_as_a_run_and_trains_its_neighbour(tiny_vae_run):
+    alone = Run(user_runs_dir() / "zz-test-single-run")
+    shutil.copytree(tiny_vae_run, alone.path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/vae.py").run()
+    neighbour = None
+    try:
+        group = next(o for o in at.radio(key="vae_sweep").options if o.startswith("latent 4 "))
+        at.radio(key="vae_sweep").set_value(group).run()
+        assert not at.exception, at.exception
+        assert not [s for s in at.select_slider if s.key.startswith("vae_beta_4")]  # no one-dot β slider
+        text = " ".join(m.value for m in at.markdown)
+        assert "**One run** with these settings: β = 1" in text
+        open_view(at, "vae_view", "Across β")
+        assert not at.get("plotly_chart") and "no β neighbours" in at.info[0].value  # no one-dot charts
+        assert at.selectbox(key="vae_neighbour_beta").value == 0.0
+        at.button(key="vae_neighbour_go").click().run()
+        assert not at.error, [e.value for e in at.error]
+        rerun_until(at, lambda at: at.success, timeout_s=180)
+        name = next(m.value for m in at.markdown if m.value.startswith("**Training run**")).split("`")[1]
+        neighbour = Run(user_runs_dir() / name)
+        trained = neighbour.config()
+        assert trained["train"]["kl_weight"] == 0.0 and trained["train"]["train_limit"] == 512
+        assert trained["model"]["latent_dim"] == 4
+        at.run()
+        assert at.select_slider(key="vae_beta_4_mlp_512").options == [f"0 ({neighbour.path.name})",
+                                                                       "1 (zz-test-single-run)"]
+    finally:
+        alone.delete()
+        if neighbour is not None and neighbour.exists():
+            neighbour.delete()

@@ -1,10 +1,13 @@
 """Real-browser tests: the app served by streamlit, driven by Playwright in the system Chromium."""
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, browser_page, shot, streamlit_server
+from browser import CHROMIUM, ROOT, browser_page, shot, streamlit_server
+
+sys.path.insert(0, str(ROOT / "scripts"))  # first_open: the first-view timing shared with the script
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
@@ -117,7 +120,72 @@ def test_walk_every_page_and_start_then_stop_a_training_run(app_url, page):
     expect(page.get_by_text("Stopped during epoch")).to_be_visible(timeout=60_000)
     no_exception(page)
     shot(page, "gan_stopped")
-    from genlib.runs.store import USER_RUNS_DIR, Run
-    run = Run(USER_RUNS_DIR / run_name)
+    from genlib.runs.store import Run, user_runs_dir
+    run = Run(user_runs_dir() / run_name)
     assert run.history()["status"] == "stopped"
     run.delete()
+
+
+@pytest.mark.parametrize("field, value, message", [("vae_form_epochs", "100000", "Epochs must be between 1 and"),
+                                                   ("vae_form_beta", "-1", "KL weight β must be in [0, ")])
+def test_an_out_of_range_number_is_refused_with_a_message(app_url, page, field, value, message):
+    """The number inputs have no min/max, so the browser does not silently block the submit: the form says why."""
+    from playwright.sync_api import expect
+
+    open_page(page, f"{app_url}/vae", ".st-key-vae_form_epochs input", timeout_s=120)
+    box = page.locator(f".st-key-{field} input")
+    box.fill(value)
+    box.press("Tab")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text=message)).to_be_visible(timeout=30_000)
+    assert not page.get_by_text("Training run").count()
+    shot(page, f"refused_{field}")
+
+
+def test_a_run_finishing_into_the_viewed_sweep_keeps_the_selection(app_url, page):
+    """Train a one-epoch β = 0.3 run that joins the shipped latent-16 sweep while β = 1 is viewed."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from genlib.runs.store import Run, user_runs_dir
+
+    open_page(page, f"{app_url}/vae", ".st-key-latent_scatter .js-plotly-plot", timeout_s=120)
+    handle = page.locator('.st-key-vae_beta_16_mlp input[type="range"]')
+    handle.focus()
+    for _ in range(6):  # 0 → 1
+        handle.press("ArrowRight")
+    expect(handle).to_have_attribute("aria-valuetext", "1", timeout=10_000)
+    page.locator(".st-key-vae_form_beta input").fill("0.3")
+    page.locator(".st-key-vae_form_epochs input").fill("1")
+    page.locator(".st-key-vae_form_name input").fill("zz-browser-joins-sweep")
+    page.get_by_role("button", name="Train", exact=True).click()
+    run = Run(user_runs_dir() / "zz-browser-joins-sweep")
+    try:
+        expect(page.get_by_text("Finished 1 epoch(s)")).to_be_visible(timeout=300_000)
+        no_exception(page)
+        sweep = page.get_by_role("radio", name=re.compile("latent 16 · mlp · 60,000 images"))
+        expect(sweep).to_be_checked(timeout=30_000)
+        expect(handle).to_have_attribute("aria-valuetext", "1")
+        shot(page, "vae_sweep_after_a_finished_run")
+        handle.focus()
+        for _ in range(2):  # 1 → 0.5 → the new run, still in the same sweep
+            handle.press("ArrowLeft")
+        expect(handle).to_have_attribute("aria-valuetext", "0.3 (zz-browser-joins-sweep)", timeout=30_000)
+        expect(sweep).to_be_checked()
+        no_exception(page)
+    finally:
+        if run.exists():
+            run.delete()
+
+
+def test_the_vae_page_first_view_on_a_fresh_server(page):
+    """Issue 15, item 12: a student opening /vae on a server nobody has visited yet."""
+    from first_open import first_view_seconds
+
+    with streamlit_server() as (url, _):
+        seen = first_view_seconds(url, page)
+    shot(page, "vae_first_view")
+    assert seen["metrics"] < 3, seen       # the title, the intro and the run's numbers
+    # the plot waits for Plotly's 4.7 MB script, parsed on first use (about 1.4 s here, more under load)
+    assert seen["first plot"] < 6, seen

@@ -105,3 +105,17 @@ def test_classifier_trains_stops_and_resumes_from_the_cli(tmp_path):
     assert res.returncode == 0, res.stderr
     history = json.loads((out / "history.json").read_text())
     assert history["status"] == "complete" and [e["epoch"] for e in history["epochs"]] == [1, 2]
+
+
+@pytest.mark.parametrize("engine", [[], ["--ray"]], ids=["threads", "ray"])
+def test_a_sweep_is_one_command_with_one_run_per_value(tmp_path, engine):
+    out = tmp_path / "sweep"
+    res = genlib("sweep", "vae", "--kl-weight", "0,1", "--latent-dim", 2, "--hidden", 16, "--epochs", 2,
+                 "--train-limit", 256, "--metric-samples", 0, "--device", "cpu", "--out", out, *engine)
+    assert res.returncode == 0, res.stderr
+    assert "kl_weight-0: complete (2 epochs) | kl_weight-1: complete (2 epochs)" in res.stderr
+    for beta in (0, 1):
+        saved = json.loads((out / f"kl_weight-{beta}" / "config.json").read_text())
+        assert saved["train"]["kl_weight"] == beta and saved["model"]["latent_dim"] == 2
+    res = genlib("sweep", "vae", "--kl-weight", "0,x", "--out", tmp_path / "bad")
+    assert res.returncode == 2 and "--kl-weight must be a number, got 'x'" in res.stderr

@@ -10,6 +10,7 @@ metrics).
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 
 from ..models import GANConfig, VAEConfig
 from ..training.configs import GANTrainConfig, VAETrainConfig
+from ..training.sweep import Planned, run_all
 from .store import JUDGE_DIR, SHIPPED_DIR, Run
 
 SWEEP_BETAS = (0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -29,37 +31,33 @@ GAN_WEIGHT_EPOCHS = (1, 2, 3, 5, 10, 15, 20)  # generators shipped; grids and me
 
 
 @dataclass
-class Planned:
-    name: str
-    kind: str
-    model: object
-    train: object
+class ShippedRun(Planned):
     keep_weights: tuple[int, ...] | None = None   # None: every saved epoch
     keep_all_grids: bool = False                  # False: only the last epoch's grid
 
 
-def plan(device: str = "auto") -> list[Planned]:
+def plan(device: str = "auto") -> list[ShippedRun]:
     runs = []
     for latent, betas in ((16, SWEEP_BETAS), (2, SWEEP_2D_BETAS)):
         for beta in betas:
-            runs.append(Planned(f"vae-z{latent}/beta-{beta:g}", "vae",
+            runs.append(ShippedRun(f"vae-z{latent}/beta-{beta:g}", "vae",
                                 VAEConfig(latent_dim=latent, arch="mlp", hidden=VAE_HIDDEN),
                                 VAETrainConfig(kl_weight=beta, epochs=VAE_EPOCHS, device=device)))
     arch = "infogan" if torch.cuda.is_available() and device in ("auto", "cuda") else "small"
     epochs = 50 if arch == "infogan" else GAN_EPOCHS
-    runs.append(Planned(f"gan-{arch}", "gan", GANConfig(arch=arch), GANTrainConfig(epochs=epochs, device=device),
+    runs.append(ShippedRun(f"gan-{arch}", "gan", GANConfig(arch=arch), GANTrainConfig(epochs=epochs, device=device),
                         keep_weights=tuple(e for e in GAN_WEIGHT_EPOCHS if e <= epochs) + (epochs,),
                         keep_all_grids=True))
     return runs
 
 
-def pretrain(root: Path = SHIPPED_DIR, device: str = "auto", force: bool = False, report=None,
-             announce=lambda text: None) -> list[Path]:
+def pretrain(engine, root: Path = SHIPPED_DIR, device: str = "auto", force: bool = False, show=lambda jobs: None,
+             announce=lambda text: None, stop=None) -> list[Path]:
+    """Train what is missing of the plan on the engine (in parallel where it has room), then compact and score."""
     from ..evaluation.evaluate import cached_run_metrics
     from ..evaluation.references import reference_fids, save_reference_fids
-    from ..training.fit import fit
 
-    made = []
+    todo = []
     for item in plan(device):
         run = Run(Path(root) / item.name)
         if run.exists() and not force and run.history().get("status") == "complete":
@@ -67,15 +65,18 @@ def pretrain(root: Path = SHIPPED_DIR, device: str = "auto", force: bool = False
             continue
         if run.path.exists():
             shutil.rmtree(run.path)
-        announce(f"{item.name}: training")
-        result = fit(item.kind, item.model, item.train, run.path, report)
-        if result.status != "complete":
-            raise RuntimeError(f"{item.name}: {result.message}")
+        todo.append(item)
+    announce(f"training {len(todo)} run(s)")
+    ended = run_all(engine, f"pretrain-{os.getpid()}", todo, root, show, stop)
+    failed = [f"{Path(j.run_dir).name}: {j.message}" for j in ended if j.status != "complete"]
+    if failed:
+        raise RuntimeError("; ".join(failed))
+    for item in todo:
+        run = Run(Path(root) / item.name)
         run.compact(item.keep_weights, item.keep_all_grids)
         run.add_provenance(made_by="python -m genlib pretrain", shipped_weight_epochs=item.keep_weights or "all")
         announce(f"{item.name}: scoring")
         cached_run_metrics(run.path)
-        made.append(run.path)
     # the reference rows ship beside the judge, so no page computes them when it first opens
     save_reference_fids(reference_fids(), JUDGE_DIR)
-    return made
+    return [Path(root) / item.name for item in todo]

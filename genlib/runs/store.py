@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -33,11 +34,16 @@ from .files import atomic_write, load_tensors, save_tensors, write_json
 CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
 SHIPPED_DIR = CHECKPOINTS_DIR / "shipped"   # the pretrained runs that come with the lab
 JUDGE_DIR = CHECKPOINTS_DIR / "judge"       # the judge classifier and its reference rows
-USER_RUNS_DIR = CHECKPOINTS_DIR / "user"    # runs trained in the app (ignored by git)
 CACHE_DIR = CHECKPOINTS_DIR / "cache"       # derived data kept between processes (ignored by git)
 FORMAT_VERSION = 1
 RENAMED_ARCHS = {"seed": "infogan"}         # GAN architecture names of older runs
 KINDS = ("vae", "gan", "classifier")
+def user_runs_dir() -> Path:
+    """Where runs trained in the app go: GENLIB_RUNS_DIR, else checkpoints/user (ignored by git). On a Ray
+    cluster it must be one shared folder at the same path on every node."""
+    return Path(os.environ.get("GENLIB_RUNS_DIR") or CHECKPOINTS_DIR / "user")
+
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -111,6 +117,10 @@ class Run:
 
     def write_history(self, history: dict) -> None:
         write_json(self.path / "history.json", history)
+
+    def set_status(self, status: str, message: str) -> None:
+        """End a run whose training process could not (it died): its finished epochs stay as they are."""
+        self.write_history({**self.history(), "status": status, "message": message})
 
     def compact(self, keep_weights: tuple[int, ...] | None, keep_all_grids: bool) -> None:
         """Make a finished run small enough to ship: no resume state, the chosen epochs' weights as float16,
@@ -266,10 +276,12 @@ def _ranges(epochs: list[int]) -> str:
 
 
 def scan_runs(root: Path | str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
-    """Every run under root (default checkpoints/), and (path, problem) for folders that fail to read."""
-    root = Path(root or CHECKPOINTS_DIR)
+    """Every run under root (default: checkpoints/ and the user-runs folder), and (path, problem) for folders
+    that fail to read."""
+    roots = [Path(root)] if root else [CHECKPOINTS_DIR, user_runs_dir()]
+    found = sorted({p for r in roots if r.is_dir() for p in r.rglob("config.json")})
     runs, problems = [], []
-    for cfg_path in sorted(root.rglob("config.json")) if root.is_dir() else []:
+    for cfg_path in found:
         try:
             summary = Run(cfg_path.parent).summary()
         except RunError as err:

@@ -20,6 +20,7 @@ from .session import FitResult, RunSession, diverged, end_message, record_diverg
 from .trainers import TRAINERS
 
 LOG_EVERY = 50  # iterations between host syncs and progress reports
+PHASES = ("steps", "eval", "metrics")  # timed in each epoch's record; the save that follows is timed in EpochDone
 
 
 def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -> FitResult:
@@ -46,7 +47,7 @@ def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_g
     """Train the remaining epochs; (status, message) says how it ended."""
     epochs, steps = trainer.cfg.epochs, trainer.steps_per_epoch
     for epoch in range(session.first_epoch, epochs + 1):
-        started = time.perf_counter()
+        clock = [time.perf_counter()]  # the end of each phase: steps, evaluation, metrics, save
         trainer.start_epoch(epoch)
         for i, idx in enumerate(trainer.batches(order_gen), 1):
             if session.stop.is_set():
@@ -58,21 +59,25 @@ def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_g
                 if diverged(new):
                     return "diverged", end_message("diverged", epoch)
                 session.report(Progress(epoch, epochs, i, steps, new))
-        train_seconds = time.perf_counter() - started
+        clock.append(time.perf_counter())
 
         # evaluate: the trainer's record and grid, then the judge's metrics when the config asks for them
         record, img = trainer.end_epoch({name: values[-steps:] for name, values in log.done.items()})
+        clock.append(time.perf_counter())
         if score is not None:
             record.update(score(trainer.sampler))
-        record = {"epoch": epoch, "seconds": round(time.perf_counter() - started, 3),
-                  "train_seconds": round(train_seconds, 3), **record}
+        clock.append(time.perf_counter())
+        record = {"epoch": epoch, "seconds": round(clock[-1] - clock[0], 3),
+                  **{f"{phase}_seconds": round(end - start, 3) for phase, start, end in zip(PHASES, clock, clock[1:])},
+                  **record}
         if record_diverged(record):
             return "diverged", end_message("diverged", epoch)
 
         # save: weights, resume state and grid, then the history (the commit point)
         session.save_epoch(record, img, trainer.weights(), training_state(trainer.parts, order_gen, noise_gen),
                            log, trainer.keep_every_epoch)
-        session.report(EpochDone(epoch, epochs, record["seconds"], record, img))
+        clock.append(time.perf_counter())
+        session.report(EpochDone(epoch, epochs, clock[-1] - clock[0], record, img, save_seconds=clock[-1] - clock[-2]))
     return "complete", ""
 
 

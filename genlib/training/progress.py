@@ -22,9 +22,10 @@ class EpochDone:
     """Sent after each epoch has been saved."""
     epoch: int
     epochs: int
-    seconds: float
-    record: dict           # the epoch's history record: time, losses, metrics
+    seconds: float         # the whole epoch: steps, evaluation, metrics and the save
+    record: dict           # the epoch's history record: time per phase, losses, metrics
     grid: np.ndarray       # the fixed-noise / fixed-latent sample grid, uint8
+    save_seconds: float = 0.0
 
 
 @dataclass

@@ -24,6 +24,12 @@ FIXED_NOISE_SEED = 1234  # the grid's noise is the same for every run, device an
 GRID_SIZE = 64           # an 8x8 grid, as in the homework
 
 
+def adam(params, device: torch.device, **settings) -> torch.optim.Adam:
+    """Adam with its fused kernel where the device has one: one kernel for all parameters instead of a Python
+    loop over them (a VAE step on this 2-core CPU: 5.6 -> 4.4 ms, docs/benchmarks.md); resume stays bit-exact."""
+    return torch.optim.Adam(params, fused=device.type in ("cpu", "cuda"), **settings)
+
+
 class Trainer:
     """What the trainers share: the resident training images, batches in a seeded order, train mode, weights."""
     drop_last = False         # whether an epoch drops its last, partial batch
@@ -56,7 +62,7 @@ class VAETrainer(Trainer):
         super().__init__(cfg, device, load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device))
         self.x_test = load_digits(cfg.dataset, "test").as_float(device)
         self.model = seeded(cfg.seed, lambda: VAE(model_cfg)).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
+        self.opt = adam(self.model.parameters(), device, lr=cfg.lr)
         self.parts = {"model": self.model, "opt": self.opt}
         self.models = {"vae": self.model}
         self.saved = self.sampler = self.model
@@ -96,8 +102,8 @@ class GANTrainer(Trainer):
         super().__init__(cfg, device, x_train)
         self.G = seeded(cfg.seed, lambda: Generator(model_cfg)).to(device)
         self.D = seeded(cfg.seed + 1, lambda: Discriminator(model_cfg)).to(device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        self.opt_g = adam(self.G.parameters(), device, lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = adam(self.D.parameters(), device, lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
         self.parts = {"G": self.G, "D": self.D, "opt_g": self.opt_g, "opt_d": self.opt_d}
         self.models = {"G": self.G, "D": self.D}
         self.saved = self.sampler = self.G
@@ -143,7 +149,7 @@ class ClassifierTrainer(Trainer):
         self.y_train = train.labels.to(device)
         self.x_test, self.y_test = test.as_float(device), test.labels.to(device)
         self.model = seeded(cfg.seed, lambda: Classifier(model_cfg)).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
+        self.opt = adam(self.model.parameters(), device, lr=cfg.lr)
         self.parts = {"model": self.model, "opt": self.opt}
         self.models = {"classifier": self.model}
         self.saved, self.sampler = self.model, None  # it makes no images to score

@@ -2,20 +2,20 @@
 import streamlit as st
 
 from genlib.devices import describe, pick_device
-from labui.run_cache import real_digit_grid_png, runs_table
+from labui.run_cache import real_digit_grid_png, run_place, runs_table
 
 st.title("genlib lab")
 st.markdown(
     "Train small generative models yourself and **see** two things textbooks only assert:\n\n"
     "1. **A VAE without its KL term falls apart.** Slide the KL weight β from exactly 0 upward: at 0 the "
-    "latent space is a plain autoencoder's, with scattered codes, holes the prior falls into and jumpy "
-    "interpolations; near 1 it is smooth; far above 1 it collapses into blur.\n"
+    "latent space is a plain autoencoder's, with scattered codes and holes the prior's samples fall "
+    "into; near 1 it is smooth; far above 1 it collapses into blur.\n"
     "2. **A GAN learns epoch by epoch.** Train the classic MNIST GAN, watch its losses live, and scrub "
     "and compare the fixed-noise sample grids epoch by epoch, with quality metrics beside each epoch."
 )
 left, right = st.columns(2)
-left.page_link("pages/vae.py", label="Open the VAE page: slide β from 0", icon=":material/blur_on:")
-right.page_link("pages/gan.py", label="Open the GAN page: scrub the epochs", icon=":material/movie:")
+left.page_link("app_pages/vae.py", label="Open the VAE page: slide β from 0", icon=":material/blur_on:")
+right.page_link("app_pages/gan.py", label="Open the GAN page: scrub the epochs", icon=":material/movie:")
 
 col_digits, col_info = st.columns([1, 1])
 with col_digits:
@@ -30,8 +30,10 @@ with col_info:
 st.subheader("Runs found")
 runs, problems = runs_table()
 if runs:
-    st.dataframe([{"name": r.extra["name"], "kind": r.kind, "arch": r.arch, "epochs": r.epochs,
-                   "status": r.status, "kl_weight": r.kl_weight, "latent_dim": r.latent_dim, "path": r.path}
+    # one row per run: where it lives under checkpoints/ (beta-0 alone would appear twice), blanks, not "None"
+    st.dataframe([{"run": run_place(r.path), "kind": r.kind, "arch": r.arch, "epochs": r.epochs, "status": r.status,
+                   "β": "" if r.kl_weight is None else f"{r.kl_weight:g}",
+                   "latent size": "" if r.latent_dim is None else str(r.latent_dim)}
                   for r in runs], hide_index=True, key="runs_table")
 else:
     st.info("No runs yet. Train one on the VAE or GAN page, or with `python -m genlib train ...`.")

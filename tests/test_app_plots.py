@@ -1,0 +1,31 @@
+"""The figures' words: readable legend names, the right axis titles, nothing hidden or overlapping."""
+import numpy as np
+
+from labui import plots
+
+
+def test_live_d_outputs_are_probabilities_with_readable_names():
+    fig = plots.loss_chart({"d_real": np.full(50, 0.7), "d_fake": np.full(50, 0.3)}, "D(x) and D(G(z))")
+    assert fig.layout.yaxis.title.text == "probability 'real'"
+    assert [t.name for t in fig.data] == ["D(x) on real digits", "D(G(z)) on generated digits"]
+
+
+def test_live_losses_keep_a_loss_axis_and_name_their_series():
+    fig = plots.loss_chart({"d_loss": np.ones(50), "g_loss": np.ones(50)}, "D and G loss")
+    assert fig.layout.yaxis.title.text == "loss"
+    assert [t.name for t in fig.data] == ["D loss", "G loss"]
+
+
+def test_total_is_dashed_so_an_equal_recon_line_shows_at_beta_0():
+    same = np.linspace(200, 100, 50)
+    fig = plots.loss_chart({"recon": same, "kl": np.zeros(50), "total": same}, "Loss per image (nats)")
+    styles = {t.name: t.line.dash for t in fig.data}
+    assert styles["reconstruction"] == "solid" and styles["total (reconstruction + β · KL)"] == "dash"
+
+
+def test_metric_vs_beta_has_no_legend_or_rotated_labels_to_collide_with_its_axis_title():
+    betas = [0, 0.001, 0.01, 0.1, 0.25, 0.5, 1, 2, 4, 8]
+    fig = plots.metric_vs_beta(betas, list(range(10)), "Prior-sample FID", 1, 5.0, "real-vs-real floor")
+    assert fig.layout.showlegend is False and fig.layout.xaxis.tickangle == 0
+    assert not fig.layout.yaxis.title.text  # the plot's title names the metric
+    assert list(fig.layout.xaxis.ticktext) == ["0", "0.001", "0.01", "0.1", "0.25", "0.5", "1", "2", "4", "8"]

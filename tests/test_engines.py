@@ -1,0 +1,154 @@
+"""One contract, two engines: threads in this process (the laptop) and Ray (a class), run for real."""
+import os
+import signal
+import time
+import uuid
+
+import pytest
+
+from genlib.models import GANConfig, VAEConfig
+from genlib.runs.store import Run
+from genlib.training.configs import GANTrainConfig, VAETrainConfig
+from genlib.training.job_table import JobLimitError
+from genlib.training.sweep import wait_for
+
+MODEL = VAEConfig(latent_dim=2, hidden=16)
+
+
+def settings(epochs=1, **kw):
+    return VAETrainConfig(**{"epochs": epochs, "train_limit": 512, "batch_size": 32, "device": "cpu",
+                             "metric_samples": 0, **kw})
+
+
+@pytest.fixture(params=["threads", "ray"])
+def engine(request):
+    if request.param == "threads":
+        from genlib.training.jobs import ThreadEngine
+        return ThreadEngine(slots=1)
+    request.getfixturevalue("ray_cluster")
+    from genlib.training.ray_engine import RayEngine
+    return RayEngine()
+
+
+def owner() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def until(engine, who, job_id, done, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = next(j for j in engine.jobs(who) if j.id == job_id)
+        if done(job):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job never reached the state; last: {job.status} {job.message}")
+
+
+def test_a_job_trains_reports_and_ends_with_a_frozen_clock(engine, tmp_path):
+    who = owner()
+    job = engine.submit(who, "vae", tmp_path / "a", MODEL, settings(epochs=2))
+    (ended,) = wait_for(engine, who, [job.id], poll_s=0.2)
+    assert ended.status == "complete", ended.message
+    assert [r["epoch"] for r in ended.epoch_records] == [1, 2] and ended.grid is not None
+    assert ended.series["recon"] and ended.reporting and ended.eta is None and ended.where
+    assert Run(tmp_path / "a").history()["status"] == "complete" and Run(tmp_path / "a").epochs_done() == 2
+    time.sleep(0.3)
+    assert engine.jobs(who)[0].elapsed == ended.elapsed  # reopened later, it still took as long
+    assert engine.latest(who, "vae").id == job.id and engine.latest(who, "gan") is None
+
+
+def test_one_running_and_one_waiting_per_student_and_the_others_are_not_held_up(engine, tmp_path):
+    ann, bob = owner(), owner()
+    a1 = engine.submit(ann, "vae", tmp_path / "a1", MODEL, settings(epochs=3))
+    a2 = engine.submit(ann, "vae", tmp_path / "a2", MODEL, settings())
+    with pytest.raises(JobLimitError, match="You already have 2 training run"):
+        engine.submit(ann, "vae", tmp_path / "a3", MODEL, settings())
+    b1 = engine.submit(bob, "vae", tmp_path / "b1", MODEL, settings())
+    assert engine.jobs(bob)[0].status in ("waiting", "running")  # accepted, not turned away
+    ended = {j.id: j for j in wait_for(engine, ann, [a1.id, a2.id], poll_s=0.2) + wait_for(engine, bob, [b1.id])}
+    assert all(j.status == "complete" for j in ended.values()), [j.message for j in ended.values()]
+    assert ended[b1.id].started < ended[a2.id].started  # bob's first before ann's second
+    assert not engine.busy(tmp_path / "a1")
+
+
+def test_stop_keeps_finished_epochs_resumable_and_cancel_removes_a_waiting_job(engine, tmp_path):
+    who = owner()
+    running = engine.submit(who, "vae", tmp_path / "long", MODEL, settings(epochs=50))
+    waiting = engine.submit(who, "vae", tmp_path / "next", MODEL, settings())
+    assert engine.jobs(who)[1].waiting  # one running per student: the second waits
+    engine.stop(waiting.id, who)
+    assert engine.jobs(who)[1].status == "cancelled" and not (tmp_path / "next").exists()
+    until(engine, who, running.id, lambda j: len(j.epoch_records) >= 1)
+    engine.stop(running.id, who)
+    stopped = until(engine, who, running.id, lambda j: j.status != "running")
+    assert stopped.status == "stopped" and "Stopped during epoch" in stopped.message
+    run = Run(tmp_path / "long")
+    assert run.history()["status"] == "stopped" and run.resume_state_path() is not None
+
+
+def test_bad_settings_fail_the_job_with_a_message_not_a_crash(engine, tmp_path):
+    who = owner()
+    job = engine.submit(who, "vae", tmp_path / "bad", MODEL, settings(lr=-1.0))
+    (ended,) = wait_for(engine, who, [job.id], poll_s=0.2)
+    assert ended.status == "failed" and ended.message == "lr must be in (0, 1], got -1."
+
+
+# ---- Ray only ----
+
+@pytest.fixture
+def ray_engine(ray_cluster):
+    from genlib.training.ray_engine import RayEngine
+    return RayEngine()
+
+
+def node_of(job) -> str:
+    return job.where.rsplit("node ", 1)[1]
+
+
+def test_small_jobs_spread_over_both_nodes_and_the_homework_gan_lands_on_the_gpu_node(ray_engine, ray_cluster,
+                                                                                        tmp_path):
+    ann, bob, cat = owner(), owner(), owner()
+    small = [ray_engine.submit(who, "vae", tmp_path / who, MODEL, settings(epochs=3)) for who in (ann, bob)]
+    first = [until(ray_engine, who, job.id, lambda j: j.where) for who, job in zip((ann, bob), small)]
+    assert {node_of(j) for j in first} == {ray_cluster["head_node_id"][:8], ray_cluster["gpu_node_id"][:8]}
+    gan = ray_engine.submit(cat, "gan", tmp_path / "infogan", GANConfig(arch="infogan"),
+                            GANTrainConfig(epochs=1, train_limit=128, metric_samples=0))
+    (ended,) = wait_for(ray_engine, cat, [gan.id], poll_s=0.2)
+    assert ended.status == "complete", ended.message
+    assert node_of(ended) == ray_cluster["gpu_node_id"][:8] and "GPU 0" in ended.where  # placement, not speed
+    wait_for(ray_engine, ann, [small[0].id]), wait_for(ray_engine, bob, [small[1].id])
+
+
+def test_a_killed_worker_fails_its_job_keeps_its_epochs_and_the_rest_go_on(ray_engine, tmp_path):
+    who = owner()
+    job = ray_engine.submit(who, "vae", tmp_path / "killed", MODEL, settings(epochs=50))
+    running = until(ray_engine, who, job.id, lambda j: len(j.epoch_records) >= 2 and j.worker_pid)
+    os.kill(running.worker_pid, signal.SIGKILL)
+    failed = until(ray_engine, who, job.id, lambda j: j.status != "running")
+    assert failed.status == "failed" and "the worker running it died" in failed.message
+    run = Run(tmp_path / "killed")
+    assert run.history()["status"] == "failed" and run.epochs_done() >= 2 and run.resume_state_path() is not None
+    after = ray_engine.submit(who, "vae", tmp_path / "after", MODEL, settings())
+    assert wait_for(ray_engine, who, [after.id], poll_s=0.2)[0].status == "complete"
+
+
+def test_a_worker_that_cannot_see_the_runs_folder_says_so(ray_engine):
+    who = owner()
+    from dataclasses import asdict
+    job = ray_engine._call(ray_engine.board.submit, who, "vae", "/nonexistent-shared/runs/x", asdict(MODEL),
+                           asdict(settings()))
+    (ended,) = wait_for(ray_engine, who, [job.id], poll_s=0.2)
+    assert ended.status == "failed" and "GENLIB_RUNS_DIR must be the same shared folder" in ended.message
+
+
+def test_an_unreachable_cluster_is_one_clear_message():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    code = ("from genlib.errors import GenlibError\nfrom genlib.training.ray_engine import RayEngine\n"
+            "try:\n    RayEngine('127.0.0.1:9')\nexcept GenlibError as err:\n    print(err)\n")
+    started = time.time()
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "Cannot reach the Ray cluster at 127.0.0.1:9" in res.stdout and "Traceback" not in res.stderr
+    assert time.time() - started < 30
