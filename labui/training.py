@@ -15,6 +15,11 @@ from labui.errors import shown_as_message
 from labui.jobs import engine, owner
 
 
+# Each redraw of the live panel takes CPU from the training beside it (server and browser share the cores): a small-GAN
+# epoch took 40 s in the app redrawing every 0.5 s and 24 s every 2 s (scripts/app_training_pace.py)
+LIVE_REFRESH_S = 2.0
+
+
 def new_run_dir(prefix: str, name: str = "") -> Path:
     """A fresh folder for a user's run: the user's name for it, or one made from the settings and time.
 
@@ -69,7 +74,7 @@ def live_panel(kind: str, charts: list[tuple[str, list[str]]], key: str) -> None
         return
     was_active = first.running or first.waiting
 
-    @st.fragment(run_every=0.5 if was_active else None)
+    @st.fragment(run_every=LIVE_REFRESH_S if was_active else None)
     def panel():
         with shown_as_message("Training jobs cannot be shown"):
             draw(engine().latest(owner(), kind))

@@ -13,7 +13,11 @@ def rerun_until(at, done, timeout_s: float = 120) -> None:
 
 
 def progress_shows(text: str):
-    return lambda at: any(text in (p.proto.text or "") for p in at.get("progress"))
+    """A page state: some progress bar's text contains `text`, or matches it as a regular expression (polls
+    are seconds apart, so "Epoch 2/30" can be missed where r"Epoch ([2-9]|[12]\d)/30" is not)."""
+    import re
+    return lambda at: any(text in (p.proto.text or "") or re.search(text, p.proto.text or "")
+                          for p in at.get("progress"))
 
 
 def stop_and_get_run(at, stop_key: str) -> Run:

@@ -21,6 +21,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(url: str, timeout_s: float) -> None:
+    """Poll the server's health endpoint until it answers ok."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the app at {url} did not start within {timeout_s:.0f} s")
+
+
 @contextlib.contextmanager
 def streamlit_server(env_extra: dict | None = None, preloaded: bool = True):
     """The app served on a free local port: yields (url, process).
@@ -36,15 +48,7 @@ def streamlit_server(env_extra: dict | None = None, preloaded: bool = True):
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("streamlit did not start within 60 s")
+        wait_until_serving(url, 60)
         yield url, proc
     finally:
         proc.terminate()

@@ -186,6 +186,8 @@ def test_the_vae_page_first_view_on_a_fresh_server(page):
     with streamlit_server() as (url, _):
         seen = first_view_seconds(url, page)
     shot(page, "vae_first_view")
-    assert seen["metrics"] < 3, seen       # the title, the intro and the run's numbers
+    # measured with scripts/first_open.py on a quiet machine: title 1.4 s, numbers 1.6-1.8 s, first plot 3.7 s;
+    # the bounds leave room for a loaded CI machine (a timed test states no claim, it catches a regression)
+    assert seen["metrics"] < PAGE_READY_S, seen  # the title, the intro and the run's numbers
     # the plot waits for Plotly's 4.7 MB script, parsed on first use (about 1.4 s here, more under load)
-    assert seen["first plot"] < 6, seen
+    assert seen["first plot"] < 2 * PAGE_READY_S, seen

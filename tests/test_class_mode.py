@@ -4,12 +4,12 @@ import re
 import signal
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM, ROOT, browser_pages, free_port, shot, streamlit_server
+from browser import (ARTIFACTS, CHROMIUM, ROOT, browser_pages, free_port, shot, streamlit_server,
+                     wait_until_serving)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,  # about 2 minutes: CI runs it, `./lab test` leaves it out
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
@@ -27,15 +27,7 @@ def class_app():
                             cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("./lab class did not serve the app within 180 s")
+        wait_until_serving(url, 180)
         yield {"url": url, "started": time.time(), "ray_port": ray_port}
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # the app ends, and the script's trap stops its Ray head

@@ -152,3 +152,21 @@ def test_an_unreachable_cluster_is_one_clear_message():
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "Cannot reach the Ray cluster at 127.0.0.1:9" in res.stdout and "Traceback" not in res.stderr
     assert time.time() - started < 30
+
+
+def test_a_cluster_lost_mid_run_is_one_clear_message(ray_engine):
+    """What the page sees when the board stops answering: a message naming the cluster, not a Ray traceback."""
+    import ray
+
+    from genlib.training.ray_engine import RayUnavailable
+
+    @ray.remote(num_cpus=0)
+    class Gone:
+        def jobs(self, owner):
+            return []
+
+    gone = Gone.remote()
+    ray.get(gone.jobs.remote("x"))
+    ray.kill(gone)
+    with pytest.raises(RayUnavailable, match=r"Lost the connection to the Ray cluster at .*runs on disk are safe"):
+        ray_engine._call(gone.jobs, "x")

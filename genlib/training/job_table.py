@@ -7,7 +7,7 @@ by owner, so nobody's second job starts before another owner's first.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -112,7 +112,7 @@ class JobTable:
                 continue  # this owner's earlier job is still training
             job.status, job.started = "running", time.time()
             self._last_start[job.owner] = job.started
-            started.append(copy.deepcopy(job))
+            started.append(_copy(job))
         return started
 
     def report(self, job_id: str, event) -> bool:
@@ -186,7 +186,7 @@ class JobTable:
 
     def _snapshot(self, job: JobState) -> JobState:
         now = time.time()
-        snap = copy.deepcopy(job)
+        snap = _copy(job)
         snap.elapsed = (job.ended or now) - (job.started or job.submitted)
         snap.eta = self._time_left(job, now) if job.running else None
         if job.waiting:
@@ -224,3 +224,11 @@ class JobTable:
         for _ in range(position - 1):
             free_at[free_at.index(min(free_at))] += typical
         return min(free_at)
+
+
+def _copy(job: JobState) -> JobState:
+    """A copy the table's later changes cannot reach. Not deepcopy: polled twice a second while the training
+    thread waits on the same lock, and the series alone can hold 100,000 values."""
+    return dataclasses.replace(job, series={k: list(v) for k, v in job.series.items()},
+                               epoch_records=list(job.epoch_records), epoch_seconds=list(job.epoch_seconds),
+                               model=dict(job.model), train=dict(job.train))

@@ -28,17 +28,21 @@ def train_and_score(kind: str, model_cfg, train_cfg, run_dir, report=None, stop=
 
 
 class _ReplyStop:
-    """A stop flag set by the replies to progress reports."""
+    """A stop flag set by the replies to progress reports, or read at once where the table is at hand."""
     asked = False
 
+    def __init__(self, read=None):
+        self.read = read
+
     def is_set(self) -> bool:
-        return self.asked
+        return self.asked or (self.read is not None and self.read())
 
 
-def run_job(job: JobState, send) -> tuple[str, str]:
+def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
     """What a worker runs for a job: rebuild its configs, train and score. `send(event)` reports progress
-    and answers whether to stop. Returns (status, message); errors become a failed status, never a crash."""
-    stop = _ReplyStop()
+    and answers whether to stop; `read_stop()`, where given, answers it between reports too.
+    Returns (status, message); errors become a failed status, never a crash."""
+    stop = _ReplyStop(read_stop)
 
     def report(event) -> None:
         stop.asked = send(event)
@@ -82,7 +86,7 @@ class ThreadEngine:
         def send(event) -> bool:
             with self._lock:
                 return self.table.report(job.id, event)
-        status, message = run_job(job, send)
+        status, message = run_job(job, send, lambda: self.table.jobs[job.id].stop_asked)  # a bool: no lock
         with self._lock:
             self.table.finish(job.id, status, message)
         self._start_ready()
