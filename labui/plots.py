@@ -61,8 +61,11 @@ def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=SERIES_NAMES.get(name, name),
                                  line=dict(dash="dash" if name in DASHED_SERIES else "solid")))
     if steps_per_epoch and longest // steps_per_epoch <= 60:
-        for boundary in range(steps_per_epoch, longest, steps_per_epoch):
-            fig.add_vline(x=boundary, line=dict(color="grey", width=1, dash="dot"))
+        # one layout update for all the lines: add_vline per epoch cost ~6 ms each, 0.15 s a redraw at 25 epochs,
+        # taken from the training thread beside the live panel
+        fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=boundary, x1=boundary, y0=0, y1=1,
+                                       line=dict(color="grey", width=1, dash="dot"))
+                                  for boundary in range(steps_per_epoch, longest, steps_per_epoch)])
     if y_label is None:
         y_label = "probability 'real'" if series and set(series) <= PROBABILITY_SERIES else "loss"
     return layout(fig, title, "iteration", y_label)

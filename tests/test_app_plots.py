@@ -29,3 +29,9 @@ def test_metric_vs_beta_has_no_legend_or_rotated_labels_to_collide_with_its_axis
     assert fig.layout.showlegend is False and fig.layout.xaxis.tickangle == 0
     assert not fig.layout.yaxis.title.text  # the plot's title names the metric
     assert list(fig.layout.xaxis.ticktext) == ["0", "0.001", "0.01", "0.1", "0.25", "0.5", "1", "2", "4", "8"]
+
+
+def test_live_losses_mark_each_epoch_boundary_once():
+    fig = plots.loss_chart({"d_loss": np.ones(35)}, "D and G loss", steps_per_epoch=10)
+    assert [(s.x0, s.x1, s.yref) for s in fig.layout.shapes] == [(10, 10, "paper"), (20, 20, "paper"),
+                                                                  (30, 30, "paper")]
