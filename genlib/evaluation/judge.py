@@ -36,7 +36,9 @@ def load_judge(run_dir: str | None = None) -> Classifier:
     run.expect_kind("classifier")
     model = Classifier()
     model.load_state_dict(load_tensors(run.weights_path(run.resolve_epoch(None))))
-    return model.eval()
+    # channels-last convolutions: 1,000 images judged in 186 ms instead of 304 ms on this 2-core CPU (features
+    # equal to 3e-6); the judge scores every epoch of every run, so this is the per-epoch metrics' cost
+    return model.eval().to(memory_format=torch.channels_last)
 
 
 @torch.no_grad()
@@ -49,7 +51,7 @@ def judge_images(images: torch.Tensor, batch_size: int = 500) -> tuple[np.ndarra
     images = images.detach().float().cpu().reshape(-1, 1, 28, 28)
     feats, probs = [], []
     for i in range(0, len(images), batch_size):
-        out = model(images[i:i + batch_size])
+        out = model(images[i:i + batch_size].contiguous(memory_format=torch.channels_last))
         feats.append(out.features.double())
         probs.append(F.softmax(out.logits.double(), 1))
     return torch.cat(feats).numpy(), torch.cat(probs).numpy()

@@ -50,6 +50,11 @@ class Trainer:
     def batches(self, order_gen):
         return shuffled_batches(len(self.x_train), self.cfg.batch_size, order_gen, self.drop_last)
 
+    def images_at(self, idx: torch.Tensor) -> torch.Tensor:
+        """The batch of resident training images at idx. index_select rather than x[idx]: advanced indexing
+        takes a slower path here (a 128-image batch on this CPU: 150-970 us against 75-85 us)."""
+        return self.x_train.index_select(0, idx.to(self.device))
+
     def weights(self) -> dict:
         """What the run keeps of this epoch: the model that samples (or classifies)."""
         return cpu_state(self.saved)
@@ -73,7 +78,7 @@ class VAETrainer(Trainer):
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
         # optimise the negative ELBO (kl_weight 0: reconstruction alone)
-        x = self.x_train[idx.to(self.device)]
+        x = self.images_at(idx)
         self.weight = kl_weight_at((epoch - 1) * self.steps_per_epoch + i - 1, self.cfg.kl_weight, self.warmup_steps)
         loss = self.model.loss(x, self.model(x, noise_gen), self.weight)
         self.opt.zero_grad(set_to_none=True)
@@ -161,7 +166,7 @@ class ClassifierTrainer(Trainer):
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
         idx = idx.to(self.device)
-        loss = F.cross_entropy(self.model(self.x_train[idx]).logits, self.y_train[idx])
+        loss = F.cross_entropy(self.model(self.images_at(idx)).logits, self.y_train.index_select(0, idx))
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
