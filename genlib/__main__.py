@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import GenlibError
+from .errors import ConfigError, GenlibError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -114,11 +114,19 @@ def given_settings(args, cls) -> dict:
     return given
 
 
+def parsed(cls, values: dict):
+    """A config from the flags' values; a bad value's message names its flag."""
+    from .training.configs import parse_config
+
+    try:
+        return parse_config(cls, values)
+    except ConfigError as err:
+        raise GenlibError(err.named(flag)) from None
+
+
 def cmd_train(args) -> int:
     from .cli_progress import TerminalProgress
-    from .errors import ConfigError
     from .runs.store import Run
-    from .training.configs import parse_config
     from .training.fit import fit
 
     stop = threading.Event()  # Ctrl-C finishes cleanly: the partial epoch is dropped, the run stays resumable
@@ -132,11 +140,9 @@ def cmd_train(args) -> int:
         raise GenlibError(f"{run.path} holds no resumable run; train it without --resume.")
     saved = run.expect_kind(args.kind) if args.resume else {"model": {}, "train": {}}
     model_cls, train_cls = config_classes(args.kind)
-    try:  # on resume, what is given overrides what was saved
-        model = parse_config(model_cls, {**saved["model"], **given_settings(args, model_cls)})
-        train = parse_config(train_cls, {**saved["train"], **given_settings(args, train_cls)})
-    except ConfigError as err:
-        raise GenlibError(err.named(flag)) from None
+    # on resume, what is given overrides what was saved
+    model = parsed(model_cls, {**saved["model"], **given_settings(args, model_cls)})
+    train = parsed(train_cls, {**saved["train"], **given_settings(args, train_cls)})
     result = fit(args.kind, model, train, run.path, TerminalProgress(), stop)
     if result.status != "complete":
         print(f"error: {result.message}", file=sys.stderr)
@@ -174,8 +180,6 @@ def follow(batch_stop: threading.Event):
 
 
 def cmd_sweep(args) -> int:
-    from .errors import ConfigError
-    from .training.configs import parse_config
     from .training.sweep import Planned, expand, run_all, run_name
 
     model_cls, train_cls = config_classes(args.kind)
@@ -184,11 +188,8 @@ def cmd_sweep(args) -> int:
     planned = []
     for combo in expand(given):
         varied = {k: v for k, v in combo.items() if "," in str(given[k])}
-        try:
-            model = parse_config(model_cls, {k: v for k, v in combo.items() if k in model_names})
-            train = parse_config(train_cls, {k: v for k, v in combo.items() if k not in model_names})
-        except ConfigError as err:
-            raise GenlibError(err.named(flag)) from None
+        model = parsed(model_cls, {k: v for k, v in combo.items() if k in model_names})
+        train = parsed(train_cls, {k: v for k, v in combo.items() if k not in model_names})
         planned.append(Planned(run_name(varied), args.kind, model, train))
     taken = [p.name for p in planned if (Path(args.out) / p.name).exists()]
     if taken:
