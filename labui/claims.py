@@ -63,10 +63,9 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, key: str) -> d
     c3.metric("Suspiciously close", share_text(report["share_closer"]),
               help="share of samples nearer a training digit than 95 % of test digits are (≈ 5 % if new)")
     fig = go.Figure()
-    fig.add_trace(go.Histogram(x=report["test_feature_distances"], name="test digits → train (new by construction)",
-                               opacity=0.6, histnorm="probability density"))
-    fig.add_trace(go.Histogram(x=report["feature_distances"], name="samples → train", opacity=0.6,
-                               histnorm="probability density"))
+    for distances, name in (("test_feature_distances", "test digits → train (new by construction)"),
+                            ("feature_distances", "samples → train")):
+        fig.add_trace(go.Histogram(x=report[distances], name=name, opacity=0.6, histnorm="probability density"))
     fig.update_layout(barmode="overlay")
     st.plotly_chart(plots.layout(fig, "Distance to the nearest training digit (judge features)",
                                   "distance", "density"), width="stretch", key=f"{key}_nn_hist")
