@@ -18,15 +18,6 @@ from .fit import fit
 from .job_table import JobState, JobTable
 
 
-def train_and_score(kind: str, model_cfg, train_cfg, run_dir, report=None, stop=None):
-    """fit(), then, for a VAE on MNIST, the run's evaluation, so its page shows it at once."""
-    result = fit(kind, model_cfg, train_cfg, run_dir, report, stop)
-    if kind == "vae" and result.epochs and train_cfg.dataset == "mnist":  # the judge scores MNIST digits only
-        from ..evaluation.evaluate import cached_run_metrics
-        cached_run_metrics(run_dir)
-    return result
-
-
 class _ReplyStop:
     """A stop flag set by the replies to progress reports, or read at once where the table is at hand."""
     asked = False
@@ -39,7 +30,8 @@ class _ReplyStop:
 
 
 def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
-    """What a worker runs for a job: rebuild its configs, train and score. `send(event)` reports progress
+    """What a worker runs for a job: rebuild its configs, train, and for a VAE on MNIST evaluate the run, so its
+    page shows the evaluation at once (the judge scores MNIST digits only). `send(event)` reports progress
     and answers whether to stop; `read_stop()`, where given, answers it between reports too.
     Returns (status, message); errors become a failed status, never a crash."""
     stop = _ReplyStop(read_stop)
@@ -49,7 +41,10 @@ def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
 
     try:
         model_cfg, train_cfg = MODEL_CONFIGS[job.kind](**job.model), TRAIN_CONFIGS[job.kind](**job.train)
-        result = train_and_score(job.kind, model_cfg, train_cfg, job.run_dir, report, stop)
+        result = fit(job.kind, model_cfg, train_cfg, job.run_dir, report, stop)
+        if job.kind == "vae" and result.epochs and train_cfg.dataset == "mnist":
+            from ..evaluation.evaluate import cached_run_metrics
+            cached_run_metrics(job.run_dir)
         return result.status, result.message
     except GenlibError as err:
         return "failed", str(err)
