@@ -54,14 +54,13 @@ def connect(address: str | None) -> str:
     return ray.get_runtime_context().gcs_address
 
 
-def start_local(num_cpus: int | None = None) -> str:
+def start_local(num_cpus: int | None = None) -> None:
     """Start a private Ray on this machine from the calling thread (a CLI's or pytest's main thread, never a
     Streamlit script thread); ray.shutdown() stops it."""
     import ray
 
     ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
              object_store_memory=100 * 2**20, **_init_options())
-    return ray.get_runtime_context().gcs_address
 
 
 def _init_options() -> dict:
