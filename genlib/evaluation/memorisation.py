@@ -22,8 +22,7 @@ SUSPICIOUS_PERCENTILE = 5   # "closer than 95 % of test digits are"
 def feature_reference() -> tuple[np.ndarray, np.ndarray]:
     """Judge features of every training digit, and each of 1,000 test digits' distance to its nearest one."""
     features = real_features("train")[0]
-    test = metrics.nearest_distances(real_features("test")[0][:REFERENCE_TEST_DIGITS], features)[0]
-    return features, test
+    return features, metrics.nearest_distances(real_features("test")[0][:REFERENCE_TEST_DIGITS], features)[0]
 
 
 @functools.lru_cache(maxsize=1)
