@@ -61,21 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     train = commands.add_parser("train", help="train a VAE, a GAN or the judge classifier")
-    kinds = train.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
-    from .training.configs import TRAIN_CONFIGS
-    for kind in TRAIN_CONFIGS:
-        p = kinds.add_parser(kind, help=f"train a {kind}")
-        p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
-        p.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
-        add_config_flags(p, kind)
-
+    train_kinds = train.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
     sweep = commands.add_parser("sweep", help="train one run per value (--kl-weight 0,0.1,1), in parallel")
     sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
+    from .training.configs import TRAIN_CONFIGS
     for kind in TRAIN_CONFIGS:
-        p = sweep_kinds.add_parser(kind, help=f"a sweep of {kind} runs; a setting may list values: 0,0.1,1")
-        p.add_argument("--out", required=True, help="folder for the sweep: one run folder per combination")
-        add_config_flags(p, kind)
-        add_engine_flag(p)
+        train_kind = train_kinds.add_parser(kind, help=f"train a {kind}")
+        train_kind.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
+        train_kind.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
+        add_config_flags(train_kind, kind)
+        sweep_kind = sweep_kinds.add_parser(kind, help=f"a sweep of {kind} runs; a setting may list values: 0,0.1,1")
+        sweep_kind.add_argument("--out", required=True, help="folder for the sweep: one run folder per combination")
+        add_config_flags(sweep_kind, kind)
+        add_engine_flag(sweep_kind)
 
     sample = commands.add_parser("sample", help="write samples of a run to a .npy file")
     sample.add_argument("run_dir")
