@@ -53,6 +53,13 @@ def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
         return "failed", f"Training failed: {type(err).__name__}: {err}"
 
 
+class Engine:
+    """What both engines offer (submit, jobs, latest, stop, busy, describe); `latest` is the same for both."""
+
+    def latest(self, owner: str, kind: str) -> JobState | None:
+        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
+
+
 class LockedTable:
     """A JobTable behind one lock, as both engines hold it: training threads, or the tasks' reports, change it
     while pages read it."""
@@ -78,7 +85,7 @@ class LockedTable:
             return self.table.busy(run_dir)
 
 
-class ThreadEngine(LockedTable):
+class ThreadEngine(Engine, LockedTable):
     """Jobs in threads of this process: at most `slots` train at once, the others wait their fair turn."""
 
     def submit(self, owner: str, kind: str, run_dir, model_cfg, train_cfg, limits=None) -> JobState:
@@ -101,9 +108,6 @@ class ThreadEngine(LockedTable):
         with self.lock:
             self.table.finish(job.id, status, message)
         self._start_ready()
-
-    def latest(self, owner: str, kind: str) -> JobState | None:
-        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
 
     def describe(self) -> dict:
         import torch

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import GenlibError
 from .job_table import JobState
-from .jobs import LockedTable, run_job, train_device
+from .jobs import Engine, LockedTable, run_job, train_device
 
 BOARD_NAME, NAMESPACE = "genlib-job-board", "genlib"
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import genlib from here
@@ -173,7 +173,7 @@ def _train_task_function():
     return train_task
 
 
-class RayEngine:
+class RayEngine(Engine):
     """The job interface of ThreadEngine, served by the cluster's job board."""
 
     def __init__(self, address: str | None = None, running_per_owner: int = 1, waiting_per_owner: int = 1):
@@ -203,9 +203,6 @@ class RayEngine:
 
     def jobs(self, owner: str) -> list[JobState]:
         return self._call(self.board.jobs, owner)
-
-    def latest(self, owner: str, kind: str) -> JobState | None:
-        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
 
     def stop(self, job_id: str, owner: str) -> None:
         self._call(self.board.stop, job_id, owner)
