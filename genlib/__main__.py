@@ -5,6 +5,7 @@ Bad input ends with exit status 2 and one line on stderr saying what was wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -149,24 +150,26 @@ def cmd_train(args) -> int:
     return 0
 
 
-def open_engine(args, batch: int):
-    """The engine a batch command trains on; a Ray started here is stopped by close_engine."""
+@contextlib.contextmanager
+def batch_engine(args, batch: int):
+    """The engine a batch command trains on; a Ray started here for it is stopped at the end."""
     if args.ray is None:
         import torch
         from .training.jobs import ThreadEngine
         slots = min(batch, os.cpu_count() or 1)
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // slots))  # parallel runs share the cores
-        return ThreadEngine(slots=slots)
-    from .training.ray_engine import RayEngine, start_local
-    if args.ray == "local":
-        start_local()
-    return RayEngine(None if args.ray == "local" else args.ray)
-
-
-def close_engine(args) -> None:
-    if args.ray == "local":
-        import ray
-        ray.shutdown()
+        engine = ThreadEngine(slots=slots)
+    else:
+        from .training.ray_engine import RayEngine, start_local
+        if args.ray == "local":
+            start_local()
+        engine = RayEngine(None if args.ray == "local" else args.ray)
+    try:
+        yield engine
+    finally:
+        if args.ray == "local":
+            import ray
+            ray.shutdown()
 
 
 def follow(batch_stop: threading.Event):
@@ -193,11 +196,8 @@ def cmd_sweep(args) -> int:
     if taken:
         raise GenlibError(f"{args.out} already holds {', '.join(taken)}; choose another --out.")
     stop = threading.Event()
-    engine = open_engine(args, len(planned))
-    try:
+    with batch_engine(args, len(planned)) as engine:
         ended = run_all(engine, f"sweep-{os.getpid()}", planned, args.out, follow(stop), stop)
-    finally:
-        close_engine(args)
     failed = [j for j in ended if j.status != "complete"]
     print(f"{len(ended) - len(failed)} of {len(ended)} run(s) complete under {args.out}", file=sys.stderr)
     return 1 if failed else 0
@@ -232,12 +232,9 @@ def cmd_pretrain(args) -> int:
     from .runs.shipped import SHIPPED_DIR, plan, pretrain
 
     started, stop = time.perf_counter(), threading.Event()
-    engine = open_engine(args, len(plan(args.device)))
-    try:
+    with batch_engine(args, len(plan(args.device))) as engine:
         made = pretrain(engine, Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, follow(stop),
                         announce=lambda text: print(text, file=sys.stderr, flush=True), stop=stop)
-    finally:
-        close_engine(args)
     print(f"made {len(made)} run(s) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 
