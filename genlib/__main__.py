@@ -5,6 +5,7 @@ Bad input ends with exit status 2 and one line on stderr saying what was wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -13,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import GenlibError
+from .errors import ConfigError, GenlibError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -61,21 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     train = commands.add_parser("train", help="train a VAE, a GAN or the judge classifier")
-    kinds = train.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
-    from .training.configs import TRAIN_CONFIGS
-    for kind in TRAIN_CONFIGS:
-        p = kinds.add_parser(kind, help=f"train a {kind}")
-        p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
-        p.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
-        add_config_flags(p, kind)
-
+    train_kinds = train.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
     sweep = commands.add_parser("sweep", help="train one run per value (--kl-weight 0,0.1,1), in parallel")
     sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
+    from .training.configs import TRAIN_CONFIGS
     for kind in TRAIN_CONFIGS:
-        p = sweep_kinds.add_parser(kind, help=f"a sweep of {kind} runs; a setting may list values: 0,0.1,1")
-        p.add_argument("--out", required=True, help="folder for the sweep: one run folder per combination")
-        add_config_flags(p, kind)
-        add_engine_flag(p)
+        train_kind = train_kinds.add_parser(kind, help=f"train a {kind}")
+        train_kind.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
+        train_kind.add_argument("--resume", action="store_true", help="continue a stopped run from its last epoch")
+        add_config_flags(train_kind, kind)
+        sweep_kind = sweep_kinds.add_parser(kind, help=f"a sweep of {kind} runs; a setting may list values: 0,0.1,1")
+        sweep_kind.add_argument("--out", required=True, help="folder for the sweep: one run folder per combination")
+        add_config_flags(sweep_kind, kind)
+        add_engine_flag(sweep_kind)
 
     sample = commands.add_parser("sample", help="write samples of a run to a .npy file")
     sample.add_argument("run_dir")
@@ -114,11 +113,19 @@ def given_settings(args, cls) -> dict:
     return given
 
 
+def parsed(cls, values: dict):
+    """A config from the flags' values; a bad value's message names its flag."""
+    from .training.configs import parse_config
+
+    try:
+        return parse_config(cls, values)
+    except ConfigError as err:
+        raise GenlibError(err.named(flag)) from None
+
+
 def cmd_train(args) -> int:
     from .cli_progress import TerminalProgress
-    from .errors import ConfigError
     from .runs.store import Run
-    from .training.configs import parse_config
     from .training.fit import fit
 
     stop = threading.Event()  # Ctrl-C finishes cleanly: the partial epoch is dropped, the run stays resumable
@@ -132,11 +139,9 @@ def cmd_train(args) -> int:
         raise GenlibError(f"{run.path} holds no resumable run; train it without --resume.")
     saved = run.expect_kind(args.kind) if args.resume else {"model": {}, "train": {}}
     model_cls, train_cls = config_classes(args.kind)
-    try:  # on resume, what is given overrides what was saved
-        model = parse_config(model_cls, {**saved["model"], **given_settings(args, model_cls)})
-        train = parse_config(train_cls, {**saved["train"], **given_settings(args, train_cls)})
-    except ConfigError as err:
-        raise GenlibError(err.named(flag)) from None
+    # on resume, what is given overrides what was saved
+    model = parsed(model_cls, {**saved["model"], **given_settings(args, model_cls)})
+    train = parsed(train_cls, {**saved["train"], **given_settings(args, train_cls)})
     result = fit(args.kind, model, train, run.path, TerminalProgress(), stop)
     if result.status != "complete":
         print(f"error: {result.message}", file=sys.stderr)
@@ -145,24 +150,26 @@ def cmd_train(args) -> int:
     return 0
 
 
-def open_engine(args, batch: int):
-    """The engine a batch command trains on; a Ray started here is stopped by close_engine."""
+@contextlib.contextmanager
+def batch_engine(args, batch: int):
+    """The engine a batch command trains on; a Ray started here for it is stopped at the end."""
     if args.ray is None:
         import torch
         from .training.jobs import ThreadEngine
         slots = min(batch, os.cpu_count() or 1)
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // slots))  # parallel runs share the cores
-        return ThreadEngine(slots=slots)
-    from .training.ray_engine import RayEngine, start_local
-    if args.ray == "local":
-        start_local()
-    return RayEngine(None if args.ray == "local" else args.ray)
-
-
-def close_engine(args) -> None:
-    if args.ray == "local":
-        import ray
-        ray.shutdown()
+        engine = ThreadEngine(slots=slots)
+    else:
+        from .training.ray_engine import RayEngine, start_local
+        if args.ray == "local":
+            start_local()
+        engine = RayEngine(None if args.ray == "local" else args.ray)
+    try:
+        yield engine
+    finally:
+        if args.ray == "local":
+            import ray
+            ray.shutdown()
 
 
 def follow(batch_stop: threading.Event):
@@ -174,8 +181,6 @@ def follow(batch_stop: threading.Event):
 
 
 def cmd_sweep(args) -> int:
-    from .errors import ConfigError
-    from .training.configs import parse_config
     from .training.sweep import Planned, expand, run_all, run_name
 
     model_cls, train_cls = config_classes(args.kind)
@@ -184,21 +189,15 @@ def cmd_sweep(args) -> int:
     planned = []
     for combo in expand(given):
         varied = {k: v for k, v in combo.items() if "," in str(given[k])}
-        try:
-            model = parse_config(model_cls, {k: v for k, v in combo.items() if k in model_names})
-            train = parse_config(train_cls, {k: v for k, v in combo.items() if k not in model_names})
-        except ConfigError as err:
-            raise GenlibError(err.named(flag)) from None
+        model = parsed(model_cls, {k: v for k, v in combo.items() if k in model_names})
+        train = parsed(train_cls, {k: v for k, v in combo.items() if k not in model_names})
         planned.append(Planned(run_name(varied), args.kind, model, train))
     taken = [p.name for p in planned if (Path(args.out) / p.name).exists()]
     if taken:
         raise GenlibError(f"{args.out} already holds {', '.join(taken)}; choose another --out.")
     stop = threading.Event()
-    engine = open_engine(args, len(planned))
-    try:
+    with batch_engine(args, len(planned)) as engine:
         ended = run_all(engine, f"sweep-{os.getpid()}", planned, args.out, follow(stop), stop)
-    finally:
-        close_engine(args)
     failed = [j for j in ended if j.status != "complete"]
     print(f"{len(ended) - len(failed)} of {len(ended)} run(s) complete under {args.out}", file=sys.stderr)
     return 1 if failed else 0
@@ -233,12 +232,9 @@ def cmd_pretrain(args) -> int:
     from .runs.shipped import SHIPPED_DIR, plan, pretrain
 
     started, stop = time.perf_counter(), threading.Event()
-    engine = open_engine(args, len(plan(args.device)))
-    try:
+    with batch_engine(args, len(plan(args.device))) as engine:
         made = pretrain(engine, Path(args.root) if args.root else SHIPPED_DIR, args.device, args.force, follow(stop),
                         announce=lambda text: print(text, file=sys.stderr, flush=True), stop=stop)
-    finally:
-        close_engine(args)
     print(f"made {len(made)} run(s) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 

@@ -59,8 +59,7 @@ def read_idx(path: Path, expected_md5: str | None) -> np.ndarray:
     if magic >> 8 != 0x08 or ndim not in (1, 3):
         raise DataError(f"Dataset file {path} is not an IDX file of unsigned bytes.")
     shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    offset = 4 + 4 * ndim
-    data = np.frombuffer(raw, dtype=np.uint8, offset=offset)
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)  # after the magic number and the sizes
     if data.size != int(np.prod(shape)):
         raise DataError(f"Dataset file {path} is truncated: expected {int(np.prod(shape))} bytes of data.")
     return data.reshape(shape)

@@ -6,20 +6,22 @@ import torch
 from .errors import ConfigError
 
 
+def available_devices() -> list[str]:
+    """The devices this machine has, the one "auto" picks first."""
+    found = {"cuda": torch.cuda.is_available(), "mps": _mps_available(), "cpu": True}
+    return [name for name, present in found.items() if present]
+
+
 def pick_device(name: str | None = None) -> torch.device:
     if name in (None, "", "auto"):
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        return torch.device(available_devices()[0])
     try:
         device = torch.device(name)
     except RuntimeError as err:
         raise ConfigError(f"Unknown device {name!r}; use cpu, cuda, cuda:N, mps or auto.") from err
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"Device {name!r} was asked for but no CUDA GPU is available here; use cpu or auto.")
-    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if device.type == "mps" and not _mps_available():
         raise ConfigError(f"Device {name!r} was asked for but MPS is not available here; use cpu or auto.")
     return device
 
@@ -31,3 +33,7 @@ def describe(device: torch.device) -> str:
         threads = torch.get_num_threads()
         return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
     return device.type
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()

@@ -33,9 +33,7 @@ def memorisation_report(run_dir: str, stamp: float, kind: str, epoch: int | None
     check = memorisation_check(samples)
     closest = np.argsort(check["feature_distances"])[:SHOWN_PAIRS]
     # kept per run and epoch: the numbers and the pairs shown, not all 1,000 samples (3 MB each)
-    return {"nn_ratio": check["nn_ratio"], "nn_ratio_pixels": check["nn_ratio_pixels"],
-            "share_closer": check["share_closer"], "confident_rate": confident_rate(judge_images(samples)[1]),
-            "feature_distances": check["feature_distances"], "test_feature_distances": check["test_feature_distances"],
+    return {**check, "confident_rate": confident_rate(judge_images(samples)[1]),
             "closest_samples": samples[closest].clone(), "their_training_digits": check["nearest_by_features"][closest]}
 
 
@@ -63,10 +61,9 @@ def memorisation_view(kind: str, run_dir: str, epoch: int | None, key: str) -> d
     c3.metric("Suspiciously close", share_text(report["share_closer"]),
               help="share of samples nearer a training digit than 95 % of test digits are (≈ 5 % if new)")
     fig = go.Figure()
-    fig.add_trace(go.Histogram(x=report["test_feature_distances"], name="test digits → train (new by construction)",
-                               opacity=0.6, histnorm="probability density"))
-    fig.add_trace(go.Histogram(x=report["feature_distances"], name="samples → train", opacity=0.6,
-                               histnorm="probability density"))
+    for distances, name in (("test_feature_distances", "test digits → train (new by construction)"),
+                            ("feature_distances", "samples → train")):
+        fig.add_trace(go.Histogram(x=report[distances], name=name, opacity=0.6, histnorm="probability density"))
     fig.update_layout(barmode="overlay")
     st.plotly_chart(plots.layout(fig, "Distance to the nearest training digit (judge features)",
                                   "distance", "density"), width="stretch", key=f"{key}_nn_hist")

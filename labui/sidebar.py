@@ -1,20 +1,10 @@
 """The sidebar every page shares: which device trains, which dataset is in use, the training engine."""
 import streamlit as st
-import torch
 
 from genlib.data import DATASETS
-from genlib.devices import describe, pick_device
+from genlib.devices import available_devices, describe, pick_device
 from labui.errors import shown_as_message
 from labui.jobs import engine
-
-
-def available_devices() -> list[str]:
-    devices = ["cpu"]
-    if torch.cuda.is_available():
-        devices.insert(0, "cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        devices.insert(0, "mps")
-    return devices
 
 
 def shared_sidebar() -> None:

@@ -57,7 +57,7 @@ def pick_run(key: tuple, group: list):
         path = paths[0]
         st.markdown(f"**One run** with these settings: β = {group[0].kl_weight:g}, `{group[0].extra['name']}`. "
                     "Comparing β needs its neighbours trained the same way:")
-        neighbour_offer(group[0], group)
+        neighbour_offer(group[0])
     else:
         labels = {r.path: run_label(r) for r in group}
         path = st.select_slider("KL weight β", options=paths, format_func=labels.get,
@@ -67,13 +67,11 @@ def pick_run(key: tuple, group: list):
     return next(r for r in group if r.path == path)
 
 
-def neighbour_offer(run, group: list) -> None:
-    """Train another β with this run's settings (architecture, latent size, images, epochs), so it gets a sweep."""
-    taken = {r.kl_weight for r in group}
-    choices = [b for b in BETA_LADDER if b not in taken]
-    if not choices:
-        return
-    default = 0.0 if 0.0 in choices else 1.0 if 1.0 in choices else choices[0]
+def neighbour_offer(run) -> None:
+    """Train another β with this run's settings (architecture, latent size, images, epochs), so it gets a sweep.
+    The choice starts on the other side of the lesson: β = 1 beside a run without the KL term, else β = 0."""
+    choices = [b for b in BETA_LADDER if b != run.kl_weight]
+    default = 1.0 if run.kl_weight == 0.0 else 0.0
     left, right = st.columns([1, 2])
     beta = left.selectbox("β to train beside it", choices, index=choices.index(default), format_func="{:g}".format,
                           key="vae_neighbour_beta")

@@ -57,15 +57,14 @@ def _vae_row(device: torch.device, quick: bool) -> dict:
     if quick:  # a slice of an epoch: checks it runs and matches, times nothing worth printing
         ref_times, ref_loss = classic_loops.examples_vae_epochs(1, device, max_batches=50)
         result = fit("vae", model, dataclasses.replace(train, epochs=1))
-        ours_loss, ref_s, ours_s, parts = (result.epochs[-1]["test_recon"] + result.epochs[-1]["test_kl"],
-                                          ref_times[0], result.epochs[0]["seconds"], {})
+        ref_s, ours_s, parts = ref_times[0], result.epochs[0]["seconds"], {}
     else:
         ref_s = steady_state(lambda n: sum(classic_loops.examples_vae_epochs(n, device)[0]))
         ours_s = steady_state(lambda n: _fit_epochs("vae", model, train, n)[0])
         parts = breakdown(_fit_epochs("vae", model, train, 3)[1])
         ref_loss = classic_loops.examples_vae_epochs(10, device)[1]
-        last = fit("vae", model, dataclasses.replace(train, epochs=10, metric_samples=0)).epochs[-1]
-        ours_loss = last["test_recon"] + last["test_kl"]
+        result = fit("vae", model, dataclasses.replace(train, epochs=10, metric_samples=0))
+    ours_loss = result.epochs[-1]["test_recon"] + result.epochs[-1]["test_kl"]
     tolerance = 5.0 if quick else 1.0
     return {"task": "VAE 784-400-20 MLP, batch 128 (pytorch/examples), whole epoch", "reference_s": ref_s,
             "ours_s": ours_s, "breakdown": parts, "reference_test_loss": ref_loss, "ours_test_loss": ours_loss,
@@ -94,8 +93,7 @@ def _small_gan_row(device: torch.device, quick: bool) -> dict:
         ours_s, parts, finite = result.epochs[0]["seconds"], {}, bool(np.isfinite(result.steps["d_loss"]).all())
     else:
         ours_s = steady_state(lambda n: _fit_epochs("gan", model, train, n)[0])
-        _, phases = _fit_epochs("gan", model, train, 3)
-        parts, finite = breakdown(phases), True
+        parts, finite = breakdown(_fit_epochs("gan", model, train, 3)[1]), True
     return {"task": "GAN small arch, batch 64 (ours only), whole epoch", "reference_s": None, "ours_s": ours_s,
             "breakdown": parts, "match": finite, "match_rule": "finite losses"}
 
@@ -111,8 +109,7 @@ def _time_ms(fn, repeats: int = 20) -> float:
 def _interactive_rows() -> list[dict]:
     vae = VAE(VAEConfig(latent_dim=16, hidden=256)).eval()
     z0, z1 = torch.randn(16), torch.randn(16)
-    grid = images.grid(torch.rand(64, 1, 28, 28))
-    grid_png = images.png_bytes(grid)
+    grid_png = images.png_bytes(images.grid(torch.rand(64, 1, 28, 28)))
 
     def decode_point():
         with torch.no_grad():

@@ -21,17 +21,17 @@ from torch import nn
 from ..data import MNIST_DIR, MNIST_FILES
 
 
-def torchvision_mnist(train: bool, transform, root: Path):
+def torchvision_mnist(train: bool, transform, root: str):
     """torchvision's MNIST dataset over the bundled files (placed where it looks, so it never downloads)."""
     from torchvision import datasets
 
-    raw = root / "MNIST" / "raw"
+    raw = Path(root) / "MNIST" / "raw"
     if not raw.is_dir():
         raw.mkdir(parents=True)
         for name, _ in MNIST_FILES.values():
             with gzip.open(MNIST_DIR / name) as src, open(raw / name[:-3], "wb") as dst:
                 shutil.copyfileobj(src, dst)
-    return datasets.MNIST(str(root), train=train, download=False, transform=transform)
+    return datasets.MNIST(root, train=train, download=False, transform=transform)
 
 
 class ExamplesVAE(nn.Module):
@@ -60,8 +60,7 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
     from torchvision import transforms
 
     torch.manual_seed(seed)
-    root = Path(tempfile.mkdtemp(prefix="genlib-ref-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="genlib-ref-", ignore_cleanup_errors=True) as root:
         train = DataLoader(torchvision_mnist(True, transforms.ToTensor(), root), batch_size=128, shuffle=True)
         test = DataLoader(torchvision_mnist(False, transforms.ToTensor(), root), batch_size=128)
         model = ExamplesVAE().to(device)
@@ -91,8 +90,6 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
             test_loss /= len(test.dataset)
             times.append(time.perf_counter() - started)
         return times, test_loss
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def homework_gan_iterations(iterations: int | None, device: torch.device, seed: int = 0, batch_size: int = 64):
@@ -104,8 +101,7 @@ def homework_gan_iterations(iterations: int | None, device: torch.device, seed: 
     from ..models import Discriminator, GANConfig, Generator
 
     torch.manual_seed(seed)
-    root = Path(tempfile.mkdtemp(prefix="genlib-ref-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="genlib-ref-", ignore_cleanup_errors=True) as root:
         transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
         loader = DataLoader(torchvision_mnist(True, transform, root), batch_size=batch_size, shuffle=True)
         cfg = GANConfig(arch="infogan")
@@ -133,7 +129,5 @@ def homework_gan_iterations(iterations: int | None, device: torch.device, seed: 
             opt_g.step()
         G.eval()
         with torch.no_grad():  # the homework saves a sample grid after every epoch
-            save_image((G(sample_z) + 1) / 2, str(root / "epoch.png"), nrow=8)
+            save_image((G(sample_z) + 1) / 2, f"{root}/epoch.png", nrow=8)
         return time.perf_counter() - started, losses
-    finally:
-        shutil.rmtree(root, ignore_errors=True)

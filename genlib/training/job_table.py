@@ -101,7 +101,7 @@ class JobTable:
         job = JobState(f"job-{next(self._ids)}-{int(time.time())}", owner, kind, str(run_dir), model, train,
                        epochs=int(train.get("epochs", 0)), limits=limits)
         self.jobs[job.id] = job
-        return self._snapshot(job)
+        return self.snapshot_of(job.id)
 
     def to_start(self) -> list[JobState]:
         """Waiting jobs that may start now, in fair order; they are marked running."""
@@ -154,16 +154,28 @@ class JobTable:
     # ---- reading ----
     def snapshot(self, owner: str) -> list[JobState]:
         """This owner's jobs, oldest first, with their place in the queue and time estimates."""
-        return [self._snapshot(j) for j in self.jobs.values() if j.owner == owner]
+        return [self.snapshot_of(j.id) for j in self.jobs.values() if j.owner == owner]
+
+    def snapshot_of(self, job_id: str) -> JobState:
+        """One job as a copy, with its place in the queue and time estimates."""
+        job = self.jobs[job_id]
+        now = time.time()
+        snap = _copy(job)
+        snap.elapsed = (job.ended or now) - (job.started or job.submitted)
+        snap.eta = self._time_left(job, now) if job.running else None
+        if job.waiting:
+            order = self._fair_order()
+            snap.position = next(i for i, j in enumerate(order, 1) if j.id == job.id)
+            snap.wait = self._expected_wait(snap.position, now)
+        return snap
 
     def busy(self, run_dir: str) -> bool:
         return any(j.status in ACTIVE and j.run_dir == str(run_dir) for j in self.jobs.values())
 
-    def queue_length(self) -> int:
-        return sum(j.waiting for j in self.jobs.values())
-
-    def running_count(self) -> int:
-        return sum(j.running for j in self.jobs.values())
+    def load(self) -> dict:
+        """The slots and the jobs running and waiting, as the engines describe themselves."""
+        return {"slots": self.slots, "running": sum(j.running for j in self.jobs.values()),
+                "waiting": sum(j.waiting for j in self.jobs.values())}
 
     # ---- internals ----
     def _running_of(self, owner: str) -> int:
@@ -183,17 +195,6 @@ class JobTable:
             running[job.owner] += 1
             last[job.owner] = time.time() + len(order)  # taken its turn: behind everyone who has not
         return order
-
-    def _snapshot(self, job: JobState) -> JobState:
-        now = time.time()
-        snap = _copy(job)
-        snap.elapsed = (job.ended or now) - (job.started or job.submitted)
-        snap.eta = self._time_left(job, now) if job.running else None
-        if job.waiting:
-            order = self._fair_order()
-            snap.position = next(i for i, j in enumerate(order, 1) if j.id == job.id)
-            snap.wait = self._expected_wait(snap.position, now)
-        return snap
 
     def _time_left(self, job: JobState, now: float) -> float | None:
         """After an epoch: whole epochs (steps, evaluation, metrics, save) at their measured length; before:

@@ -18,15 +18,6 @@ from .fit import fit
 from .job_table import JobState, JobTable
 
 
-def train_and_score(kind: str, model_cfg, train_cfg, run_dir, report=None, stop=None):
-    """fit(), then, for a VAE on MNIST, the run's evaluation, so its page shows it at once."""
-    result = fit(kind, model_cfg, train_cfg, run_dir, report, stop)
-    if kind == "vae" and result.epochs and train_cfg.dataset == "mnist":  # the judge scores MNIST digits only
-        from ..evaluation.evaluate import cached_run_metrics
-        cached_run_metrics(run_dir)
-    return result
-
-
 class _ReplyStop:
     """A stop flag set by the replies to progress reports, or read at once where the table is at hand."""
     asked = False
@@ -39,7 +30,8 @@ class _ReplyStop:
 
 
 def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
-    """What a worker runs for a job: rebuild its configs, train and score. `send(event)` reports progress
+    """What a worker runs for a job: rebuild its configs, train, and for a VAE on MNIST evaluate the run, so its
+    page shows the evaluation at once (the judge scores MNIST digits only). `send(event)` reports progress
     and answers whether to stop; `read_stop()`, where given, answers it between reports too.
     Returns (status, message); errors become a failed status, never a crash."""
     stop = _ReplyStop(read_stop)
@@ -49,7 +41,10 @@ def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
 
     try:
         model_cfg, train_cfg = MODEL_CONFIGS[job.kind](**job.model), TRAIN_CONFIGS[job.kind](**job.train)
-        result = train_and_score(job.kind, model_cfg, train_cfg, job.run_dir, report, stop)
+        result = fit(job.kind, model_cfg, train_cfg, job.run_dir, report, stop)
+        if job.kind == "vae" and result.epochs and train_cfg.dataset == "mnist":
+            from ..evaluation.evaluate import cached_run_metrics
+            cached_run_metrics(job.run_dir)
         return result.status, result.message
     except GenlibError as err:
         return "failed", str(err)
@@ -58,60 +53,67 @@ def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
         return "failed", f"Training failed: {type(err).__name__}: {err}"
 
 
-class ThreadEngine:
-    """Jobs in threads of this process: at most `slots` train at once, the others wait their fair turn."""
+class Engine:
+    """What both engines offer (submit, jobs, latest, stop, busy, describe); `latest` is the same for both."""
+
+    def latest(self, owner: str, kind: str) -> JobState | None:
+        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
+
+
+class LockedTable:
+    """A JobTable behind one lock, as both engines hold it: training threads, or the tasks' reports, change it
+    while pages read it."""
 
     def __init__(self, slots: int = 1, running_per_owner: int = 1, waiting_per_owner: int = 1):
         self.table = JobTable(slots, running_per_owner, waiting_per_owner)
-        self._lock = threading.Lock()
-        self._threads: dict[str, threading.Thread] = {}
+        self.lock = threading.Lock()
+
+    def report(self, job_id: str, event) -> bool:
+        with self.lock:
+            return self.table.report(job_id, event)
+
+    def jobs(self, owner: str) -> list[JobState]:
+        with self.lock:
+            return self.table.snapshot(owner)
+
+    def stop(self, job_id: str, owner: str) -> None:
+        with self.lock:
+            self.table.stop(job_id, owner)
+
+    def busy(self, run_dir) -> bool:
+        with self.lock:
+            return self.table.busy(run_dir)
+
+
+class ThreadEngine(Engine, LockedTable):
+    """Jobs in threads of this process: at most `slots` train at once, the others wait their fair turn."""
 
     def submit(self, owner: str, kind: str, run_dir, model_cfg, train_cfg, limits=None) -> JobState:
-        with self._lock:
+        with self.lock:
             job = self.table.submit(owner, kind, str(run_dir), asdict(model_cfg), asdict(train_cfg), limits)
         self._start_ready()
         return job
 
     def _start_ready(self) -> None:
-        with self._lock:
+        with self.lock:
             ready = self.table.to_start()
             for job in ready:
                 self.table.placed(job.id, f"this server ({train_device(job)})", os.getpid())
         for job in ready:
-            thread = threading.Thread(target=self._run, args=(job,), name=f"train-{job.id}", daemon=True)
-            self._threads[job.id] = thread
-            thread.start()
+            threading.Thread(target=self._run, args=(job,), name=f"train-{job.id}", daemon=True).start()
 
     def _run(self, job: JobState) -> None:
-        def send(event) -> bool:
-            with self._lock:
-                return self.table.report(job.id, event)
-        status, message = run_job(job, send, lambda: self.table.jobs[job.id].stop_asked)  # a bool: no lock
-        with self._lock:
+        status, message = run_job(job, lambda event: self.report(job.id, event),
+                                  lambda: self.table.jobs[job.id].stop_asked)  # a bool: no lock
+        with self.lock:
             self.table.finish(job.id, status, message)
         self._start_ready()
 
-    def jobs(self, owner: str) -> list[JobState]:
-        with self._lock:
-            return self.table.snapshot(owner)
-
-    def latest(self, owner: str, kind: str) -> JobState | None:
-        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
-
-    def stop(self, job_id: str, owner: str) -> None:
-        with self._lock:
-            self.table.stop(job_id, owner)
-
-    def busy(self, run_dir) -> bool:
-        with self._lock:
-            return self.table.busy(str(run_dir))
-
     def describe(self) -> dict:
         import torch
-        with self._lock:
+        with self.lock:
             return {"engine": "threads in this server", "cpus": os.cpu_count() or 1,
-                    "gpus": torch.cuda.device_count(), "slots": self.table.slots,
-                    "running": self.table.running_count(), "waiting": self.table.queue_length()}
+                    "gpus": torch.cuda.device_count(), **self.table.load()}
 
 
 def train_device(job: JobState) -> str:

@@ -57,8 +57,3 @@ class StepLog:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: np.asarray(vals, dtype=np.float32) for name, vals in self.done.items()}
-
-
-class NeverStop:
-    def is_set(self) -> bool:
-        return False

@@ -18,8 +18,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import GenlibError
-from .job_table import JobState, JobTable
-from .jobs import run_job, train_device
+from .job_table import JobState
+from .jobs import Engine, LockedTable, run_job, train_device
 
 BOARD_NAME, NAMESPACE = "genlib-job-board", "genlib"
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import genlib from here
@@ -54,14 +54,13 @@ def connect(address: str | None) -> str:
     return ray.get_runtime_context().gcs_address
 
 
-def start_local(num_cpus: int | None = None) -> str:
+def start_local(num_cpus: int | None = None) -> None:
     """Start a private Ray on this machine from the calling thread (a CLI's or pytest's main thread, never a
     Streamlit script thread); ray.shutdown() stops it."""
     import ray
 
     ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
              object_store_memory=100 * 2**20, **_init_options())
-    return ray.get_runtime_context().gcs_address
 
 
 def _init_options() -> dict:
@@ -76,54 +75,32 @@ def _board_class():
     import ray
 
     @ray.remote(num_cpus=0, max_restarts=0)
-    class JobBoard:
+    class JobBoard(LockedTable):
         """Owns the job table of the whole cluster and starts its training tasks."""
 
         def __init__(self, running_per_owner: int, waiting_per_owner: int):
-            self.table = JobTable(_cluster_cpus(), running_per_owner, waiting_per_owner)
+            super().__init__(_cluster_cpus(), running_per_owner, waiting_per_owner)
             self.tasks: dict = {}  # job id -> the task's ObjectRef
             self.train_task = _train_task_function()
             self.me = ray.get_runtime_context().current_actor
-            self.lock = threading.Lock()
             threading.Thread(target=self._watch, daemon=True).start()
 
         def submit(self, owner, kind, run_dir, model, train, limits=None) -> JobState:
             with self.lock:
                 job = self.table.submit(owner, kind, run_dir, model, train, limits)
             self._tick()
-            return self.table_snapshot(job.id)
-
-        def report(self, job_id: str, event) -> bool:
-            with self.lock:
-                return self.table.report(job_id, event)
+            with self.lock:  # as it is after the tick: it may have started
+                return self.table.snapshot_of(job.id)
 
         def placed(self, job_id: str, where: str, pid: int) -> None:
             with self.lock:
                 self.table.placed(job_id, where, pid)
 
-        def jobs(self, owner: str) -> list[JobState]:
-            with self.lock:
-                return self.table.snapshot(owner)
-
-        def table_snapshot(self, job_id: str) -> JobState:
-            with self.lock:
-                job = self.table.jobs[job_id]
-                return next(j for j in self.table.snapshot(job.owner) if j.id == job_id)
-
-        def stop(self, job_id: str, owner: str) -> None:
-            with self.lock:
-                self.table.stop(job_id, owner)
-
-        def busy(self, run_dir: str) -> bool:
-            with self.lock:
-                return self.table.busy(run_dir)
-
         def describe(self) -> dict:
             resources = ray.cluster_resources()
             with self.lock:
                 return {"cpus": int(resources.get("CPU", 0)), "gpus": int(resources.get("GPU", 0)),
-                        "nodes": len([n for n in ray.nodes() if n["Alive"]]), "slots": self.table.slots,
-                        "running": self.table.running_count(), "waiting": self.table.queue_length()}
+                        "nodes": len([n for n in ray.nodes() if n["Alive"]]), **self.table.load()}
 
         def _watch(self) -> None:
             while True:
@@ -142,7 +119,8 @@ def _board_class():
                 try:
                     status, message = ray.get(ref)
                 except ray.exceptions.RayError as err:
-                    status, message = "failed", _death_message(err)
+                    status, message = "failed", (f"failed: the worker running it died ({type(err).__name__}); the "
+                                                 "epochs it finished are kept and the run can be resumed.")
                     _mark_run_failed(self.table.jobs[job_id].run_dir, message)
                 with self.lock:
                     self.table.finish(job_id, status, message)
@@ -164,11 +142,6 @@ def _cluster_cpus() -> int:
 
 def _wants_gpu(job: JobState) -> bool:
     return job.model.get("arch") in GPU_ARCHS.get(job.kind, ())
-
-
-def _death_message(err: Exception) -> str:
-    return (f"failed: the worker running it died ({type(err).__name__}); the epochs it finished are kept and the "
-            "run can be resumed.")
 
 
 def _mark_run_failed(run_dir: str, message: str) -> None:
@@ -200,7 +173,7 @@ def _train_task_function():
     return train_task
 
 
-class RayEngine:
+class RayEngine(Engine):
     """The job interface of ThreadEngine, served by the cluster's job board."""
 
     def __init__(self, address: str | None = None, running_per_owner: int = 1, waiting_per_owner: int = 1):
@@ -230,9 +203,6 @@ class RayEngine:
 
     def jobs(self, owner: str) -> list[JobState]:
         return self._call(self.board.jobs, owner)
-
-    def latest(self, owner: str, kind: str) -> JobState | None:
-        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
 
     def stop(self, job_id: str, owner: str) -> None:
         self._call(self.board.stop, job_id, owner)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import platform
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -16,7 +17,7 @@ from ..errors import RunError
 from ..images import png_bytes
 from ..runs.files import load_tensors
 from ..runs.store import Run
-from .progress import NeverStop, StepLog
+from .progress import StepLog
 
 
 @dataclass
@@ -33,7 +34,7 @@ class RunSession:
 
     def __init__(self, kind, model_settings: dict, train_cfg, run_dir, report, stop, device):
         self.report = report or (lambda event: None)
-        self.stop = stop or NeverStop()
+        self.stop = stop or threading.Event()  # never set: the fit runs to its end
         self.run = None
         self.history = {"status": "running", "message": "", "epochs": []}
         self.resume_state = None

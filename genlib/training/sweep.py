@@ -24,9 +24,8 @@ class Planned:
 
 def expand(given: dict[str, str]) -> list[dict[str, str]]:
     """Every combination of comma-separated values: {"a": "1,2", "b": "x"} -> [{a: 1, b: x}, {a: 2, b: x}]."""
-    names = list(given)
-    choices = [str(given[n]).split(",") for n in names]
-    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+    choices = [str(values).split(",") for values in given.values()]
+    return [dict(zip(given, combo)) for combo in itertools.product(*choices)]
 
 
 def run_name(varied: dict[str, str]) -> str:
