@@ -61,7 +61,7 @@ def comparison_view(runs: list, floor: float | None) -> None:
     last = max(len(h) for h in histories.values())
     epoch = st.select_slider("Epoch (all runs)", options=list(range(1, last + 1)), value=last,
                              key="gan_variants_epoch")
-    for col, path in zip(st.columns(len(chosen)), chosen):
+    for col, path in zip(st.container(key="gan_variants_grids").columns(len(chosen)), chosen):
         records = histories[path]
         col.markdown(f"**{names[path]}** · loss `{by_path[path].extra.get('loss', 'bce')}`")
         if epoch > len(records):

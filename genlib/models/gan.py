@@ -157,7 +157,7 @@ def _identity(scores: torch.Tensor) -> torch.Tensor:
 
 
 LOSSES = {
-    "bce": GANLoss(_bce_d, _bce_g, torch.sigmoid, "D's probability 'real'"),
+    "bce": GANLoss(_bce_d, _bce_g, torch.sigmoid, "probability 'real'"),
     # Mao et al.: least squares towards 1 (real) and 0 (fake); G pulls its fakes' scores towards 1
     "lsgan": GANLoss(lambda r, f: 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
                      lambda f: 0.5 * ((f - 1) ** 2).mean(), _identity, "D's raw score (targets: real 1, fake 0)"),
