@@ -51,7 +51,7 @@ def slow_motion_view(run_dir: str) -> None:
         st.info("This run kept no discriminator (runs trained before discriminators were saved keep only their "
                 "generators), so it cannot be stepped. Train a new run, or pick a shipped one.")
         return
-    epoch = st.selectbox("Start from the weights of epoch", kept, index=len(kept) - 1, key="gan_slow_epoch",
+    epoch = st.selectbox("Start from the weights of epoch", kept, index=len(kept) - 1, key=f"gan_slow_epoch_{run_dir}",
                          help="the epochs whose discriminator this run keeps")
     with shown_as_message("This epoch cannot be stepped"):
         stepper = _stepper(run_dir, epoch)

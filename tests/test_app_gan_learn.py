@@ -55,7 +55,7 @@ def test_three_steps_change_losses_and_scores_and_leave_the_run_untouched(gan_pa
     run_dir = SHIPPED_DIR / "gan-small"
     before = file_digests(run_dir)
     at = open_view(gan_page, "gan_view", "Slow motion")
-    at.selectbox(key="gan_slow_epoch").set_value(5).run()
+    at.selectbox(key=f"gan_slow_epoch_{run_dir}").set_value(5).run()
     assert "Fixed-noise samples of epoch 5, before any step" in captions(at)
     seen = []
     for click in (1, 2, 3):
@@ -104,3 +104,19 @@ def test_a_critics_mean_scores_are_not_called_probabilities(gan_page):
     spec = next(s for s in charts(at).values() if s["layout"]["title"]["text"].startswith("Mean D output"))
     assert spec["layout"]["yaxis"]["title"]["text"] == "critic score (only differences mean anything)"
     at.selectbox(key="gan_run").set_value(str(SHIPPED_DIR / "gan-small")).run()
+
+
+def test_the_form_trains_the_chosen_loss():
+    from apptest_helpers import rerun_until, stop_and_get_run
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/gan.py").run()
+    assert at.selectbox(key="gan_form_loss").options == ["bce", "lsgan", "wgan-gp", "hinge"]
+    at.selectbox(key="gan_form_loss").set_value("hinge")
+    at.selectbox(key="gan_form_size").set_value("2,000")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.error, [e.value for e in at.error]
+    rerun_until(at, lambda at: any(b.key == "gan_job_stop" for b in at.button), timeout_s=60)
+    run = stop_and_get_run(at, "gan_job_stop")
+    assert run.config()["model"]["loss"] == "hinge" and run.path.name.startswith("gan-small-hinge-")
+    run.delete()

@@ -4,7 +4,8 @@ import json
 from conftest import ROOT
 from genlib.runs.store import Run, scan_runs
 from genlib.evaluation.evaluate import EVAL_VERSION
-from genlib.runs.shipped import GAN_WEIGHT_EPOCHS, SHIPPED_DIR, SWEEP_2D_BETAS, SWEEP_BETAS
+from genlib.runs.shipped import (DISCRIMINATOR_EPOCHS, GAN_EPOCHS, GAN_VARIANTS, GAN_WEIGHT_EPOCHS, SHIPPED_DIR,
+                                  SWEEP_2D_BETAS, SWEEP_BETAS, VARIANT_WEIGHT_EPOCHS)
 
 
 def metrics_of(path) -> dict:
@@ -21,6 +22,20 @@ def test_the_sweeps_and_the_gan_history_are_all_there_and_complete():
     assert all(gan.grid_path(e).is_file() for e in range(1, epochs + 1))          # a grid for every epoch
     assert gan.epochs_with_weights() == [e for e in GAN_WEIGHT_EPOCHS if e <= epochs]
     assert all("fid" in r for r in gan.history()["epochs"])                         # metrics for every epoch
+
+
+def test_the_small_gan_ships_once_per_loss_with_only_the_loss_differing():
+    bce = Run(SHIPPED_DIR / "gan-small").config()
+    assert bce["model"].get("loss", "bce") == "bce"
+    assert Run(SHIPPED_DIR / "gan-small").epochs_with_weights("D") == list(DISCRIMINATOR_EPOCHS)
+    for loss in GAN_VARIANTS:
+        run = Run(SHIPPED_DIR / f"gan-small-{loss}")
+        cfg = run.config()
+        assert cfg["model"] == {**bce["model"], "loss": loss} and cfg["train"] == bce["train"]
+        assert run.history()["status"] == "complete" and run.epochs_done() == GAN_EPOCHS
+        assert all(run.grid_path(e).is_file() and "fid" in r for e, r in enumerate(run.history()["epochs"], 1))
+        assert run.epochs_with_weights() == list(VARIANT_WEIGHT_EPOCHS)
+        assert run.epochs_with_weights("D") == list(VARIANT_WEIGHT_EPOCHS)
 
 
 def test_every_shipped_run_is_scored_already():
