@@ -51,8 +51,8 @@ def slow_motion_view(run_dir: str) -> None:
         st.info("This run kept no discriminator (runs trained before discriminators were saved keep only their "
                 "generators), so it cannot be stepped. Train a new run, or pick a shipped one.")
         return
-    epoch = st.selectbox("Start from the weights of epoch", kept, index=len(kept) - 1, key=f"gan_slow_epoch_{run_dir}",
-                         help="the epochs whose discriminator this run keeps")
+    epoch = st.selectbox("Start from the weights of epoch", kept, index=len(kept) - 1,
+                         key=f"gan_slow_epoch_{run_dir}", help="the epochs whose discriminator this run keeps")
     with shown_as_message("This epoch cannot be stepped"):
         stepper = _stepper(run_dir, epoch)
         loss = stepper.loss
@@ -73,7 +73,7 @@ def slow_motion_view(run_dir: str) -> None:
             st.image(images.png_bytes(stepper.grid, scale=2), output_format="PNG",
                      caption=f"Fixed-noise samples of epoch {epoch}, before any step")
             return
-        m = st.columns(3)
+        m = st.container(key="gan_slow_metrics").columns(3)
         m[0].metric("Updates taken", shown.step)
         m[1].metric("D loss", f"{shown.d_loss:.3f}", help="this update's (last) D step, penalty included")
         m[2].metric("G loss", f"{shown.g_loss:.3f}", help="this update's G step")

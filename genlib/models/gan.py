@@ -24,7 +24,7 @@ class GANConfig:
     arch: str = "small"      # small: an MLP pair sized for a 2-core CPU; infogan: the homework's conv nets (GPU)
     z_dim: int = 62          # noise dimension, as in the homework
     noise: str = "uniform"   # uniform on [0, 1) as in the homework, or normal N(0, I)
-    loss: str = "bce"        # bce (the homework's), lsgan (least squares), wgan-gp (Wasserstein, gradient penalty) or hinge
+    loss: str = "bce"        # bce (the homework's), lsgan (least squares), wgan-gp (Wasserstein, penalised), hinge
 
     def validate(self) -> None:
         if self.arch not in GAN_ARCHS:
