@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from labui import plots, run_cache
 
 MAX_RUNS = 4
-RUN_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]  # no red: red marks the epoch
 
 
 def run_label(summary) -> str:
@@ -63,17 +63,17 @@ def comparison_view(runs: list, floor: float | None) -> None:
                              key="gan_variants_epoch")
     for col, path in zip(st.container(key="gan_variants_grids").columns(len(chosen)), chosen):
         records = histories[path]
-        col.markdown(f"**{names[path]}** · loss `{by_path[path].extra.get('loss', 'bce')}`")
+        col.markdown(f"**{names[path]}**")
         if epoch > len(records):
             col.info(f"Trained for {len(records)} epochs only.")
             continue
-        record = records[epoch - 1]
+        record, loss = records[epoch - 1], by_path[path].extra.get("loss", "bce")
         col.image(run_cache.grid_png(path, epoch, 2), output_format="PNG", caption=f"epoch {epoch}")
         if "fid" in record:
-            col.caption(f"FID {record['fid']:.0f} · {record['classes_covered']} of 10 classes · "
+            col.caption(f"loss {loss} · FID {record['fid']:.0f} · {record['classes_covered']} of 10 classes · "
                         f"{record['confident_rate']:.0%} confident")
         else:
-            col.caption("trained without per-epoch metrics")
+            col.caption(f"loss {loss} · trained without per-epoch metrics")
     st.caption("The same fixed noise feeds every grid: the same cell is the same z in every run. "
                + (f"Real test digits score FID {floor:.0f} against the rest of the test set." if floor else ""))
     st.plotly_chart(curves_figure(histories, names, epoch, floor), width="stretch", key="gan_variants_curves")

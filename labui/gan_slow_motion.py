@@ -60,10 +60,10 @@ def slow_motion_view(run_dir: str) -> None:
                    f"digits and as many fakes," if loss.critic_steps > 1 else
                    f"one D step on a fresh batch of {stepper.cfg.batch_size} real digits and as many fakes,")
         st.markdown(f"Each click runs the trainer's own update: {batches} then one G step. It starts from epoch "
-                    f"{epoch}'s G and D with fresh Adam optimisers (lr G {stepper.cfg.lr_g:g}, D "
-                    f"{stepper.cfg.lr_d:g}): runs keep no optimiser state per epoch, so Adam's first steps move each "
-                    "weight by about the learning rate. Nothing is written to the run: the steps live in this "
-                    "browser tab only.")
+                    f"{epoch}'s G and D with fresh Adam optimisers (learning rates G {stepper.cfg.lr_g:g}, D "
+                    f"{stepper.cfg.lr_d:g}): runs keep no optimiser state per epoch, and a fresh Adam's first updates "
+                    "move every weight by about the learning rate (the mean change of each update is shown below). "
+                    "Nothing is written to the run: the steps live in this browser tab only.")
         left, right, _ = st.columns([1, 1, 3])
         if left.button("One step", key="gan_slow_step", type="primary"):
             st.session_state[LAST_KEY] = stepper.step()
@@ -73,10 +73,12 @@ def slow_motion_view(run_dir: str) -> None:
             st.image(images.png_bytes(stepper.grid, scale=2), output_format="PNG",
                      caption=f"Fixed-noise samples of epoch {epoch}, before any step")
             return
-        m = st.container(key="gan_slow_metrics").columns(3)
+        m = st.container(key="gan_slow_metrics").columns(5)
         m[0].metric("Updates taken", shown.step)
         m[1].metric("D loss", f"{shown.d_loss:.3f}", help="this update's (last) D step, penalty included")
-        m[2].metric("G loss", f"{shown.g_loss:.3f}", help="this update's G step")
+        m[2].metric("G loss", f"{shown.g_loss:.3f}", help="this update's G step, judged by the updated D")
+        m[3].metric("D weights moved", f"{shown.d_moved:.1e}", help="mean |change| of D's weights in this update")
+        m[4].metric("G weights moved", f"{shown.g_moved:.1e}", help="mean |change| of G's weights in this update")
         st.plotly_chart(scores_figure(shown.real_scores, shown.fake_scores, loss.shown_as, shown.step),
                         width="stretch", key="gan_slow_scores")
         before, after, change = st.columns(3)

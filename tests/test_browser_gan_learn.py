@@ -60,7 +60,7 @@ def test_one_step_three_times_in_slow_motion(app_url, page):
         taken = page.locator('.st-key-gan_slow_metrics [data-testid="stMetric"]').filter(has_text="Updates taken")
         expect(taken.locator('[data-testid="stMetricValue"]')).to_have_text(str(click), timeout=30_000)
         expect(page.get_by_text(f"after update {click}", exact=True)).to_be_visible(timeout=30_000)
-        expect(page.locator(".st-key-gan_slow_scores .js-plotly-plot")).to_be_visible(timeout=30_000)
+        expect(page.locator(".st-key-gan_slow_scores .js-plotly-plot").first).to_be_visible(timeout=30_000)
         losses = [page.locator('.st-key-gan_slow_metrics [data-testid="stMetric"]').filter(has_text=name)
                   .locator('[data-testid="stMetricValue"]').inner_text() for name in ("D loss", "G loss")]
         legend = page.locator(".st-key-gan_slow_scores .legendtext").all_inner_texts()  # the batches' means

@@ -33,6 +33,8 @@ class StepShown:
     fake_scores: np.ndarray
     grid_before: np.ndarray   # the fixed-noise grid before and after this update
     grid_after: np.ndarray
+    d_moved: float            # mean |change| of D's and G's weights in this update (compare with the learning rate)
+    g_moved: float
 
 
 class SlowMotion:
@@ -67,11 +69,17 @@ class SlowMotion:
 
     def step(self) -> StepShown:
         """One update (the trainer's): D on fresh batches (one, or wgan-gp's critic steps), then G."""
-        self.pair.G.train()
-        self.pair.D.train()
+        G, D = self.pair.G.train(), self.pair.D.train()
+        weights_before = [_flat(G), _flat(D)]
         out = gan_update(self.pair, [self._real_batch() for _ in range(self.loss.critic_steps)], self.noise_gen)
+        g_moved, d_moved = ((_flat(net) - old).abs().mean().item() for net, old in zip((G, D), weights_before))
         before, self.grid = self.grid, self._grid()
         self.steps += 1
         shown = self.loss.shown
         return StepShown(self.steps, out.d_loss.item(), out.g_loss.item(), shown(out.real_scores).numpy(),
-                         shown(out.fake_scores).numpy(), before, self.grid)
+                         shown(out.fake_scores).numpy(), before, self.grid, d_moved, g_moved)
+
+
+def _flat(net: torch.nn.Module) -> torch.Tensor:
+    """All of a network's trainable weights in one vector (a copy)."""
+    return torch.cat([p.detach().flatten() for p in net.parameters()])
