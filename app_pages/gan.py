@@ -2,12 +2,13 @@
 import streamlit as st
 
 from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
-from labui import gan_views, run_cache
+from labui import gan_compare, gan_slow_motion, gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
 
-VIEWS = ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?"]
+VIEWS = ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?",
+         "Variants side by side", "Slow motion"]
 
 st.title("GAN: epoch by epoch")
 st.markdown(
@@ -43,8 +44,8 @@ else:
             resume_button(path, records)
 
         # only the open tab runs (on_change="rerun"): scrubbing epochs redraws the grid and one view
-        compare_tab, curves_tab, loss_tab, anim_tab, noise_tab, interp_tab, copies_tab = st.tabs(
-            VIEWS, key="gan_view", on_change="rerun")
+        (compare_tab, curves_tab, loss_tab, anim_tab, noise_tab, interp_tab, copies_tab, variants_tab,
+         slow_tab) = st.tabs(VIEWS, key="gan_view", on_change="rerun")
         if compare_tab.open:
             with compare_tab:
                 gan_views.compare_view(path, records)
@@ -54,7 +55,7 @@ else:
         if loss_tab.open:
             with loss_tab:
                 steps = run_cache.steps(path)
-                gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)))
+                gan_views.loss_view(steps, len(steps["d_loss"]) // max(1, len(records)), run_cache.gan_loss(path))
         if anim_tab.open:
             with anim_tab:
                 speed = st.slider("Milliseconds per epoch", 100, 2000, 400, 100, key="gan_gif_speed")
@@ -71,6 +72,12 @@ else:
         if copies_tab.open:
             with copies_tab:
                 gan_views.copies_view(path, epoch)
+        if variants_tab.open:
+            with variants_tab:
+                gan_compare.comparison_view(runs, floor)
+        if slow_tab.open:
+            with slow_tab:
+                gan_slow_motion.slow_motion_view(path)
 
 st.header("Train a GAN")
 st.caption("The run trains in the background: use the page meanwhile, or reload; pick it in the Run list above.")

@@ -6,6 +6,7 @@ import streamlit as st
 from genlib.devices import pick_device
 from genlib.errors import ConfigError, GenlibError
 from genlib.models import GANConfig, VAEConfig
+from genlib.models.gan import LOSSES
 from genlib.runs.store import Run
 from genlib.training.configs import GANTrainConfig, VAETrainConfig, parse_config
 from labui.jobs import training_into
@@ -16,7 +17,7 @@ TRAIN_SIZES = {"500": 500, "2,000": 2000, "10,000": 10000, "60,000 (all)": None}
 FIELD_LABELS = {"latent_dim": "Latent dimension", "kl_weight": "KL weight β", "epochs": "Epochs",
                 "arch": "Architecture", "train_limit": "Training images", "kl_warmup_epochs": "KL warm-up (epochs)",
                 "batch_size": "Batch size", "lr_g": "Learning rate G", "lr_d": "Learning rate D", "noise": "Noise",
-                "device": "Training device", "dataset": "Dataset"}
+                "device": "Training device", "dataset": "Dataset", "loss": "Loss"}
 # Measured, not promised: `python -m genlib bench --device cpu` on the lab's 2-core CPU (docs/benchmarks.md,
 # 2026-11-27) timed the infogan architecture at 216 s per epoch of 60,000 images (batch 64, from 200 iterations).
 INFOGAN_CPU_EPOCH_S = 216.27
@@ -80,14 +81,18 @@ def gan_training_form() -> None:
         lr_d = c2.number_input("Learning rate D", value=2e-4, step=1e-4, format="%.5f", key="gan_form_lr_d")
         noise = c3.selectbox("Noise", ["uniform", "normal"], key="gan_form_noise")
         size = c1.selectbox("Training images", list(TRAIN_SIZES), index=3, key="gan_form_size")
-        name = c2.text_input("Run name (optional)", key="gan_form_name", max_chars=100,
+        loss = c2.selectbox("Loss", list(LOSSES), key="gan_form_loss",
+                            help="bce: the homework's; lsgan: least squares; wgan-gp: Wasserstein with a gradient "
+                                 f"penalty ({LOSSES['wgan-gp'].critic_steps} critic steps per G step); hinge: "
+                                 "margins at ±1. The same G and D, and the same fixed noise, for every loss")
+        name = c3.text_input("Run name (optional)", key="gan_form_name", max_chars=100,
                              placeholder="letters, digits, '.', '_' or '-'")
         submitted = st.form_submit_button("Train", type="primary")
     if submitted:
         st.session_state.pop(SLOW_RUN_WAITING, None)
-        args = ("gan", GANConfig, {"arch": arch, "noise": noise}, GANTrainConfig,
+        args = ("gan", GANConfig, {"arch": arch, "noise": noise, "loss": loss}, GANTrainConfig,
                 {"epochs": epochs, "batch_size": batch, "lr_g": lr_g, "lr_d": lr_d, "train_limit": TRAIN_SIZES[size]},
-                f"gan-{arch}", name)
+                f"gan-{arch}-{loss}" if loss != "bce" else f"gan-{arch}", name)
         if arch != "infogan" or not _trains_on_cpu():
             submit(*args)
         elif validated(*args[1:5]) is not None:  # valid settings: ask before an hours-long CPU run

@@ -10,7 +10,7 @@ import torch
 
 from genlib import images
 from genlib.evaluation import latent
-from genlib.models.gan import to_unit
+from genlib.models.gan import LOSSES, to_unit
 from genlib.runs.store import Run
 from genlib.errors import RunError
 from labui import plots, run_cache
@@ -65,13 +65,15 @@ def curves_view(records: list[dict], epoch: int, floor: float | None, blurred: f
                          width="stretch", key="gan_class_hist")
 
 
-def loss_view(steps: dict[str, np.ndarray], steps_per_epoch: int) -> None:
+def loss_view(steps: dict[str, np.ndarray], steps_per_epoch: int, loss: str = "bce") -> None:
+    """Per-iteration losses and D's mean scores, the latter on the axis the run's loss gives them."""
     window = st.slider("Smoothing (iterations averaged)", 1, 500, 50, key="gan_smoothing")
     cols = st.columns(2)
     cols[0].plotly_chart(plots.loss_chart({k: steps[k] for k in ("d_loss", "g_loss")}, "D and G loss per iteration",
                                           window, steps_per_epoch), width="stretch", key="gan_losses")
     cols[1].plotly_chart(plots.loss_chart({k: steps[k] for k in ("d_real", "d_fake")},
-                                          "Mean D output on real and fake batches", window, steps_per_epoch),
+                                          "Mean D output on real and fake batches", window, steps_per_epoch,
+                                          y_label=LOSSES[loss].shown_as),
                          width="stretch", key="gan_d_outputs")
 
 

@@ -112,6 +112,13 @@ def gan_runs() -> list:
     return [r for r in scan_runs()[0] if r.kind == "gan" and r.epochs > 0]
 
 
+@stamped
+@st.cache_data(max_entries=256, show_spinner=False)
+def gan_loss(run_dir: str, stamp: float) -> str:
+    """A GAN run's loss (runs saved before there were variants trained with bce)."""
+    return Run(run_dir).expect_kind("gan")["model"].get("loss", "bce")
+
+
 def history(run_dir: str) -> dict:
     return Run(run_dir).history()
 

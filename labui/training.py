@@ -10,7 +10,7 @@ import streamlit as st
 from genlib import images
 from genlib.errors import GenlibError, RunError
 from genlib.runs.store import safe_run_name, user_runs_dir
-from labui import plots
+from labui import plots, run_cache
 from labui.errors import shown_as_message
 from labui.jobs import engine, owner
 
@@ -58,6 +58,13 @@ def _queue_text(job) -> str:
 
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _score_axis(run_dir: str) -> str:
+    """What a GAN job's d_real / d_fake series are: probabilities for bce, raw scores for the other losses."""
+    from genlib.models.gan import LOSSES
+
+    return LOSSES[run_cache.gan_loss(run_dir)].shown_as
 
 
 def live_panel(kind: str, charts: list[tuple[str, list[str]]], key: str) -> None:
@@ -110,7 +117,9 @@ def live_panel(kind: str, charts: list[tuple[str, list[str]]], key: str) -> None
         for col, (title, names) in zip(cols, charts):
             series = {n: snap.series[n] for n in names if n in snap.series}
             if series:
-                col.plotly_chart(plots.loss_chart(series, title, smoothing=20, steps_per_epoch=snap.steps_per_epoch),
+                y_label = _score_axis(snap.run_dir) if set(series) <= plots.PROBABILITY_SERIES else None
+                col.plotly_chart(plots.loss_chart(series, title, smoothing=20, steps_per_epoch=snap.steps_per_epoch,
+                                                  y_label=y_label),
                                  width="stretch", key=f"{key}_{title}")
         if snap.grid is not None:
             cols[-1].image(images.png_bytes(snap.grid, scale=2), output_format="PNG",

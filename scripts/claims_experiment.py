@@ -44,7 +44,7 @@ def gap_table(seeds: int) -> None:
 
 
 def gan_copies() -> None:
-    run = Run(next(SHIPPED_DIR.glob("gan-*")))
+    run = Run(SHIPPED_DIR / "gan-small")  # the homework's bce run
     print("\n| GAN epoch | nn_ratio (features) | nn_ratio (pixels) | suspiciously close |")
     print("| ---: | ---: | ---: | ---: |")
     for epoch in run.epochs_with_weights():

@@ -57,6 +57,15 @@ def main() -> None:
     epochs = iter([1, 10] * 20)
     results["scrub the GAN epoch slider (whole page)"] = median_ms(
         lambda: at.select_slider(key=epoch_key).set_value(next(epochs)).run())
+    at.session_state["gan_view"] = "Variants side by side"
+    at.run()
+    shared = iter([1, 20] * 20)
+    results["move the variants' shared epoch slider, four runs (whole page)"] = median_ms(
+        lambda: at.select_slider(key="gan_variants_epoch").set_value(next(shared)).run())
+    at.session_state["gan_view"] = "Slow motion"
+    at.run()
+    results["one slow-motion step of the small GAN (whole page)"] = median_ms(
+        lambda: at.button(key="gan_slow_step").click().run())
     for name, ms in results.items():
         print(f"| {name} | {ms:.0f} ms |")
 

@@ -14,7 +14,7 @@ from genlib.runs.shipped import SHIPPED_DIR
 
 
 def shipped_gan() -> Run:
-    return Run(next(p for p in SHIPPED_DIR.glob("gan-*") if (p / "config.json").is_file()))
+    return Run(SHIPPED_DIR / "gan-small")  # the homework's bce run, which the page opens with
 
 
 @pytest.fixture(scope="module")

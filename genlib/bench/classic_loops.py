@@ -118,12 +118,13 @@ def homework_gan_iterations(iterations: int | None, device: torch.device, seed: 
                 break
             x, z = x.to(device), torch.rand(batch_size, cfg.z_dim, device=device)
             opt_d.zero_grad()
-            d_loss = bce(D(x).view(-1, 1), y_real) + bce(D(G(z)).view(-1, 1), y_fake)
+            # our D returns logits; the homework's ends in nn.Sigmoid before its BCELoss
+            d_loss = bce(D(x).sigmoid().view(-1, 1), y_real) + bce(D(G(z)).sigmoid().view(-1, 1), y_fake)
             losses["d_loss"].append(d_loss.item())
             d_loss.backward()
             opt_d.step()
             opt_g.zero_grad()
-            g_loss = bce(D(G(z)).view(-1, 1), y_real)
+            g_loss = bce(D(G(z)).sigmoid().view(-1, 1), y_real)
             losses["g_loss"].append(g_loss.item())
             g_loss.backward()
             opt_g.step()

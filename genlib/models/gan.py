@@ -1,12 +1,17 @@
-"""GAN generators and discriminators: the homework's infoGAN-style conv nets and a small CPU-sized MLP pair.
+"""GAN generators and discriminators: the homework's infoGAN-style conv nets and a small CPU-sized MLP pair,
+and the losses of the seed's collection that train the same pair (bce, lsgan, wgan-gp, hinge).
 
 Images live in [-1, 1] inside the GAN (tanh output); `sample()` hands back [0, 1] like the VAE.
+The discriminator returns a raw score (a logit), so every loss reads the same output: bce applies the
+sigmoid inside binary_cross_entropy_with_logits (the homework's Sigmoid + BCE, computed stably).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
@@ -19,6 +24,7 @@ class GANConfig:
     arch: str = "small"      # small: an MLP pair sized for a 2-core CPU; infogan: the homework's conv nets (GPU)
     z_dim: int = 62          # noise dimension, as in the homework
     noise: str = "uniform"   # uniform on [0, 1) as in the homework, or normal N(0, I)
+    loss: str = "bce"        # bce (the homework's), lsgan (least squares), wgan-gp (Wasserstein, penalised), hinge
 
     def validate(self) -> None:
         if self.arch not in GAN_ARCHS:
@@ -26,6 +32,8 @@ class GANConfig:
                               "arch")
         if self.noise not in NOISES:
             raise ConfigError(f"noise {self.noise!r} is unknown; choose 'uniform' or 'normal'.", "noise")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss {self.loss!r} is not a GAN loss; choose one of {', '.join(LOSSES)}.", "loss")
         if isinstance(self.z_dim, bool) or not isinstance(self.z_dim, int) or not 1 <= self.z_dim <= 1024:
             raise ConfigError(f"z_dim must be a whole number between 1 and 1024, got {self.z_dim!r}.", "z_dim")
 
@@ -46,7 +54,7 @@ def _infogan_discriminator() -> nn.Module:
         nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),  # 7x7
         nn.Flatten(),
         nn.Linear(128 * 7 * 7, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
-        nn.Linear(1024, 1), nn.Sigmoid(),
+        nn.Linear(1024, 1),
     )
 
 
@@ -64,7 +72,7 @@ def _small_discriminator() -> nn.Module:
         nn.Flatten(),
         nn.Linear(784, 512), nn.LeakyReLU(0.2),
         nn.Linear(512, 256), nn.LeakyReLU(0.2),
-        nn.Linear(256, 1), nn.Sigmoid(),
+        nn.Linear(256, 1),
     )
 
 
@@ -114,10 +122,59 @@ class Discriminator(nn.Module):
         self.apply(init_weights)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Probability (N,) that each image in [-1, 1] is real."""
+        """A raw score (N,) for each image in [-1, 1]: higher means "more real" (for bce, a logit)."""
         return self.net(x).squeeze(1)
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
     """[-1, 1] -> [0, 1]."""
     return x.add(1).mul_(0.5).clamp_(0, 1)
+
+
+@dataclass(frozen=True)
+class GANLoss:
+    """How one variant scores D and G from D's raw scores. Every term is a batch mean."""
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (real scores, fake scores) -> D's loss
+    g_loss: Callable[[torch.Tensor], torch.Tensor]                # fake scores -> G's loss
+    shown: Callable[[torch.Tensor], torch.Tensor]                 # scores as charts show them (bce: probabilities)
+    shown_as: str                                                 # what the shown value is, for axis labels
+    penalty_weight: float = 0.0  # λ of the gradient penalty on real/fake interpolates (WGAN-GP: 10)
+    critic_steps: int = 1        # D steps (each on its own batch) per G step
+
+
+def _bce_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    # real images towards 1, fakes towards 0: the homework's two BCE terms, summed
+    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+
+def _bce_g(fake: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # the non-saturating G loss
+
+
+def _identity(scores: torch.Tensor) -> torch.Tensor:
+    return scores
+
+
+LOSSES = {
+    "bce": GANLoss(_bce_d, _bce_g, torch.sigmoid, "probability 'real'"),
+    # Mao et al.: least squares towards 1 (real) and 0 (fake); G pulls its fakes' scores towards 1
+    "lsgan": GANLoss(lambda r, f: 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
+                     lambda f: 0.5 * ((f - 1) ** 2).mean(), _identity, "D's raw score (targets: real 1, fake 0)"),
+    # Gulrajani et al.: the critic's score gap estimates the Wasserstein distance; the penalty keeps it
+    # 1-Lipschitz; 5 critic steps per G step as in the paper and the seed's collection (its n_critic)
+    "wgan-gp": GANLoss(lambda r, f: f.mean() - r.mean(), lambda f: -f.mean(), _identity,
+                       "critic score (only differences mean anything)", penalty_weight=10.0, critic_steps=5),
+    # the hinge loss of SAGAN / BigGAN: D wants real scores ≥ 1 and fake scores ≤ -1
+    "hinge": GANLoss(lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean(), lambda f: -f.mean(), _identity,
+                     "D's raw score (margins: real ≥ 1, fake ≤ −1)"),
+}
+
+
+def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mean (‖∇ critic(x̂)‖ − 1)² at random points x̂ on the lines between real and fake images (WGAN-GP)."""
+    t = torch.rand(len(real), *[1] * (real.dim() - 1), generator=generator, device=real.device)
+    between = (t * real + (1 - t) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()

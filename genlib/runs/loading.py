@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import RunError
-from ..models import GANConfig, Generator, VAE, VAEConfig
+from ..models import Discriminator, GANConfig, Generator, VAE, VAEConfig
 from .files import load_tensors
 from .store import Run
 
@@ -39,6 +39,13 @@ def load_generator(run_dir, epoch: int | None = None) -> Generator:
     run = Run(run_dir)
     cfg = _build(GANConfig, run.expect_kind("gan")["model"], run)
     return _load_into(Generator(cfg), run.weights_path(run.resolve_epoch(epoch)), run)
+
+
+def load_discriminator(run_dir, epoch: int | None = None) -> Discriminator:
+    """A GAN run's discriminator of an epoch (default: the last kept), in eval mode like every loaded model."""
+    run = Run(run_dir)
+    cfg = _build(GANConfig, run.expect_kind("gan")["model"], run)
+    return _load_into(Discriminator(cfg), run.weights_path(run.resolve_epoch(epoch, "D"), "D"), run)
 
 
 def load_sampler(run_dir, epoch: int | None = None):

@@ -5,6 +5,7 @@
     steps.npz         per-iteration series (losses, D outputs), float32
     grids/epoch_NNN.png   the fixed-noise / fixed-latent sample grid of each epoch
     weights/epoch_NNN.pt  generator (GAN, every epoch) or model (VAE, the last epoch) state dict
+    discriminator/epoch_NNN.pt  a GAN's discriminator beside its generator (slow motion steps from both)
     state_NNN.pt      everything needed to resume after epoch NNN (models, optimisers, RNG)
     NAME.json         saved evaluations (eval.json: the run's metrics), recomputed when the run changes
 
@@ -38,6 +39,8 @@ CACHE_DIR = CHECKPOINTS_DIR / "cache"       # derived data kept between processe
 FORMAT_VERSION = 1
 RENAMED_ARCHS = {"seed": "infogan"}         # GAN architecture names of older runs
 KINDS = ("vae", "gan", "classifier")
+# the networks a run may keep per epoch, and their folders: "model" is the one that samples (or classifies)
+WEIGHT_FOLDERS = {"model": "weights", "D": "discriminator"}
 def user_runs_dir() -> Path:
     """Where runs trained in the app go: GENLIB_RUNS_DIR, else checkpoints/user (ignored by git). On a Ray
     cluster it must be one shared folder at the same path on every node."""
@@ -91,13 +94,14 @@ class Run:
         write_json(run.path / "history.json", {"status": "running", "message": "", "epochs": []})
         return run
 
-    def save_epoch(self, epoch: int, record: dict, grid_png: bytes, weights: dict | None,
+    def save_epoch(self, epoch: int, record: dict, grid_png: bytes, weights: dict[str, dict] | None,
                    steps: dict[str, np.ndarray], state: dict | None, history: dict,
                    keep_every_epoch: bool) -> None:
-        """Write one finished epoch: grid, weights, steps, resume state, then the history (the commit point)."""
+        """Write one finished epoch: grid, weights (a state dict per network, keyed as in WEIGHT_FOLDERS), steps,
+        resume state, then the history (the commit point)."""
         atomic_write(self.grid_path(epoch), grid_png)
-        if weights is not None:
-            save_tensors(self.weights_path(epoch), weights)
+        for part, part_state in (weights or {}).items():
+            save_tensors(self.weights_path(epoch, part), part_state)
         if state is not None:
             save_tensors(self.state_path(epoch), state)
         self.write_steps(steps)
@@ -105,9 +109,9 @@ class Run:
         for old in self.path.glob("state_*.pt"):
             if old != self.state_path(epoch):
                 old.unlink()
-        if weights is not None and not keep_every_epoch:
-            for old in self.path.glob("weights/epoch_*.pt"):
-                if old != self.weights_path(epoch):
+        for part in (weights or {}) if not keep_every_epoch else ():
+            for old in self.path.glob(f"{WEIGHT_FOLDERS[part]}/epoch_*.pt"):
+                if old != self.weights_path(epoch, part):
                     old.unlink()
 
     def write_steps(self, steps: dict[str, np.ndarray]) -> None:
@@ -122,21 +126,23 @@ class Run:
         """End a run whose training process could not (it died): its finished epochs stay as they are."""
         self.write_history({**self.history(), "status": status, "message": message})
 
-    def compact(self, keep_weights: tuple[int, ...] | None, keep_all_grids: bool) -> None:
-        """Make a finished run small enough to ship: no resume state, the chosen epochs' weights as float16,
-        and (unless keep_all_grids) only the last epoch's grid."""
+    def compact(self, keep_weights: tuple[int, ...] | None, keep_all_grids: bool,
+                keep_discriminator: tuple[int, ...] | None = ()) -> None:
+        """Make a finished run small enough to ship: no resume state, the chosen epochs' weights (and a GAN's
+        discriminators) as float16, and (unless keep_all_grids) only the last epoch's grid. None keeps every epoch."""
         for state in self.path.glob("state_*.pt"):
             state.unlink()
         if not keep_all_grids:
             for grid in sorted((self.path / "grids").glob("epoch_*.png"))[:-1]:
                 grid.unlink()
-        for epoch in self.epochs_with_weights():
-            path = self.weights_path(epoch)
-            if keep_weights is not None and epoch not in keep_weights:
-                path.unlink()
-                continue
-            state = load_tensors(path)
-            save_tensors(path, {k: v.half() if v.is_floating_point() else v for k, v in state.items()})
+        for part, keep in (("model", keep_weights), ("D", keep_discriminator)):
+            for epoch in self.epochs_with_weights(part):
+                path = self.weights_path(epoch, part)
+                if keep is not None and epoch not in keep:
+                    path.unlink()
+                    continue
+                state = load_tensors(path)
+                save_tensors(path, {k: v.half() if v.is_floating_point() else v for k, v in state.items()})
 
     def add_provenance(self, **facts) -> None:
         """Record how the run was made (the command, what was kept) beside its settings."""
@@ -225,8 +231,9 @@ class Run:
     def grid_path(self, epoch: int) -> Path:
         return self.path / "grids" / f"epoch_{epoch:03d}.png"
 
-    def weights_path(self, epoch: int) -> Path:
-        return self.path / "weights" / f"epoch_{epoch:03d}.pt"
+    def weights_path(self, epoch: int, part: str = "model") -> Path:
+        """Where an epoch's weights of one network live: part "model" (the sampler) or "D" (a GAN's discriminator)."""
+        return self.path / WEIGHT_FOLDERS[part] / f"epoch_{epoch:03d}.pt"
 
     def state_path(self, epoch: int) -> Path:
         return self.path / f"state_{epoch:03d}.pt"
@@ -239,18 +246,19 @@ class Run:
             return None
         return path if path.is_file() else None
 
-    def epochs_with_weights(self) -> list[int]:
-        return sorted(int(p.stem.split("_")[1]) for p in self.path.glob("weights/epoch_*.pt"))
+    def epochs_with_weights(self, part: str = "model") -> list[int]:
+        return sorted(int(p.stem.split("_")[1]) for p in self.path.glob(f"{WEIGHT_FOLDERS[part]}/epoch_*.pt"))
 
-    def resolve_epoch(self, epoch: int | None) -> int:
-        """The epoch to load (default: the last with weights), or a clear error."""
-        available = self.epochs_with_weights()
+    def resolve_epoch(self, epoch: int | None, part: str = "model") -> int:
+        """The epoch to load (default: the last with weights of that network), or a clear error."""
+        available = self.epochs_with_weights(part)
+        what = "weights" if part == "model" else "discriminator weights"
         if not available:
-            raise RunError(f"Run {self.path} has no saved weights yet.")
+            raise RunError(f"Run {self.path} has no saved {what} yet.")
         if epoch is None:
             return available[-1]
         if epoch not in available:
-            raise RunError(f"Run {self.path} has no weights for epoch {epoch}; available: "
+            raise RunError(f"Run {self.path} has no {what} for epoch {epoch}; available: "
                            f"{_ranges(available)}.")
         return epoch
 
@@ -260,7 +268,8 @@ class Run:
         return RunSummary(
             path=str(self.path), kind=cfg["kind"], epochs=len(hist["epochs"]), status=hist.get("status", "?"),
             arch=model.get("arch", ""), kl_weight=train.get("kl_weight"), latent_dim=model.get("latent_dim"),
-            extra={"name": self.path.name, "train_limit": train.get("train_limit")},
+            extra={"name": self.path.name, "train_limit": train.get("train_limit"),
+                   **({"loss": model.get("loss", "bce")} if cfg["kind"] == "gan" else {})},  # older runs: bce
         )
 
     def is_shipped(self) -> bool:

@@ -45,7 +45,7 @@ class RunSession:
         state_path = run.resume_state_path() if run.exists() else None
         if state_path is not None:   # resume: same settings, continue after the last epoch
             saved = run.expect_kind(kind)
-            if saved["model"] != model_settings:
+            if _with_defaults(kind, saved["model"]) != model_settings:
                 raise RunError(f"Run {run_dir} was trained with other model settings; resume it with the "
                                "same settings or train into a new run.")
             self.history = {**run.history(), "status": "running", "message": ""}
@@ -74,6 +74,16 @@ class RunSession:
         if self.run is not None:
             self.run.write_history(self.history)
         return FitResult(status, message, self.history["epochs"], self.steps(log), models)
+
+
+def _with_defaults(kind: str, settings: dict) -> dict:
+    """A saved run's model settings with those added since it was saved at their defaults (e.g. a GAN's loss)."""
+    from .configs import MODEL_CONFIGS
+
+    try:
+        return asdict(MODEL_CONFIGS[kind](**settings))
+    except TypeError:  # a setting this genlib does not know: not the same model
+        return settings
 
 
 def provenance(device: torch.device) -> dict:

@@ -7,7 +7,9 @@ per-iteration values named in `series`, as tensors on the training device (the l
 """
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ from ..data import load_digits, shuffled_batches
 from ..errors import ConfigError
 from ..images import grid
 from ..models import Classifier, Discriminator, Generator, VAE
+from ..models.gan import LOSSES, GANLoss, gradient_penalty
 from ..models.vae import elbo_parts, kl_weight_at
 from .session import cpu_state, seeded
 
@@ -55,9 +58,9 @@ class Trainer:
         takes a slower path here (a 128-image batch on this CPU: 150-970 us against 75-85 us)."""
         return self.x_train.index_select(0, idx.to(self.device))
 
-    def weights(self) -> dict:
-        """What the run keeps of this epoch: the model that samples (or classifies)."""
-        return cpu_state(self.saved)
+    def weights(self) -> dict[str, dict]:
+        """What the run keeps of this epoch, by network: the model that samples (or classifies)."""
+        return {"model": cpu_state(self.saved)}
 
 
 class VAETrainer(Trainer):
@@ -97,44 +100,91 @@ class VAETrainer(Trainer):
         return record, grid(self.model.decode(self.fixed_z))
 
 
+@dataclass
+class GANPair:
+    """What one GAN update needs: the two networks, their optimisers and the variant's loss."""
+    G: Generator
+    D: Discriminator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    loss: GANLoss
+
+    @classmethod
+    def build(cls, G: Generator, D: Discriminator, cfg, device: torch.device) -> "GANPair":
+        """The pair with fresh Adam optimisers of the run's settings."""
+        return cls(G, D, adam(G.parameters(), device, lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2)),
+                   adam(D.parameters(), device, lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)), LOSSES[G.cfg.loss])
+
+
+@dataclass
+class GANUpdate:
+    """One update's outcome: both losses and D's raw scores on the last D step's real and fake batch."""
+    d_loss: torch.Tensor
+    g_loss: torch.Tensor
+    real_scores: torch.Tensor
+    fake_scores: torch.Tensor
+
+
+def gan_update(pair: GANPair, reals: list[torch.Tensor], noise_gen: torch.Generator) -> GANUpdate:
+    """The homework's iteration for any loss: a D step on each real batch (one for every loss but wgan-gp's
+    critic steps), then one G step. Training and the GAN page's slow motion both run exactly this."""
+    G, D, loss = pair.G, pair.D, pair.loss
+    for real in reals:
+        z = G.noise(len(real), noise_gen)
+        # D step: scores for the real images and a detached fake batch; the variant's loss says what D aims for
+        fake = G(z)
+        real_scores, fake_scores = D(real), D(fake.detach())
+        d_loss = loss.d_loss(real_scores, fake_scores)
+        if loss.penalty_weight:
+            d_loss = d_loss + loss.penalty_weight * gradient_penalty(D, real, fake.detach(), noise_gen)
+        pair.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        pair.opt_d.step()
+
+    # G step: a freshly generated G(z) of the last noise, judged by the updated D
+    g_loss = loss.g_loss(D(G(z)))
+    pair.opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    pair.opt_g.step()
+    return GANUpdate(d_loss.detach(), g_loss.detach(), real_scores.detach(), fake_scores.detach())
+
+
 class GANTrainer(Trainer):
+    # d_real / d_fake: the mean of D's scores as the loss shows them (bce: probabilities; others: raw scores)
     series = ("d_loss", "g_loss", "d_real", "d_fake")
     drop_last = True         # as the homework does
-    keep_every_epoch = True  # a generator per epoch: the GAN page samples any epoch
+    keep_every_epoch = True  # a generator (and its discriminator) per epoch: the GAN page samples any epoch
 
     def __init__(self, model_cfg, cfg, device):
         x_train = load_digits(cfg.dataset, "train", cfg.train_limit).as_float(device).mul_(2).sub_(1)  # [-1, 1]
         super().__init__(cfg, device, x_train)
-        self.G = seeded(cfg.seed, lambda: Generator(model_cfg)).to(device)
-        self.D = seeded(cfg.seed + 1, lambda: Discriminator(model_cfg)).to(device)
-        self.opt_g = adam(self.G.parameters(), device, lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-        self.opt_d = adam(self.D.parameters(), device, lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-        self.parts = {"G": self.G, "D": self.D, "opt_g": self.opt_g, "opt_d": self.opt_d}
-        self.models = {"G": self.G, "D": self.D}
-        self.saved = self.sampler = self.G
-        self.fixed_noise = self.G.noise(GRID_SIZE, torch.Generator().manual_seed(FIXED_NOISE_SEED),
-                                        device="cpu").to(device)
-        self.real_label = torch.ones(cfg.batch_size, device=device)
-        self.fake_label = torch.zeros(cfg.batch_size, device=device)
+        G = seeded(cfg.seed, lambda: Generator(model_cfg)).to(device)
+        D = seeded(cfg.seed + 1, lambda: Discriminator(model_cfg)).to(device)
+        self.pair = GANPair.build(G, D, cfg, device)
+        self.G, self.D = G, D
+        # an iteration takes one batch per D step: the epoch still passes over every image once
+        self.critic_steps = self.pair.loss.critic_steps
+        self.steps_per_epoch //= self.critic_steps
+        if self.steps_per_epoch == 0:
+            raise ConfigError(f"{model_cfg.loss} takes {self.critic_steps} batches of {cfg.batch_size} per "
+                              f"iteration, more than the {len(x_train)} training images.", "train_limit")
+        self.parts = {"G": G, "D": D, "opt_g": self.pair.opt_g, "opt_d": self.pair.opt_d}
+        self.models = {"G": G, "D": D}
+        self.saved = self.sampler = G
+        self.fixed_noise = fixed_noise(G).to(device)
 
-    def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
-        real = self.x_train[idx.to(self.device)]
-        z = self.G.noise(self.cfg.batch_size, noise_gen)
+    def batches(self, order_gen):
+        # groups of critic_steps batches; a last, incomplete group is dropped like a partial batch
+        singles = super().batches(order_gen)
+        return itertools.islice(zip(*[singles] * self.critic_steps), self.steps_per_epoch)
 
-        # D step: real images towards 1, a detached fake batch towards 0
-        fake = self.G(z)
-        d_real, d_fake = self.D(real), self.D(fake.detach())
-        d_loss = F.binary_cross_entropy(d_real, self.real_label) + F.binary_cross_entropy(d_fake, self.fake_label)
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+    def step(self, epoch: int, i: int, idx: tuple[torch.Tensor, ...], noise_gen: torch.Generator):
+        out = gan_update(self.pair, [self.images_at(batch) for batch in idx], noise_gen)
+        shown = self.pair.loss.shown
+        return out.d_loss, out.g_loss, shown(out.real_scores).mean(), shown(out.fake_scores).mean()
 
-        # G step: a freshly generated G(z), judged by the updated D, labelled real
-        g_loss = F.binary_cross_entropy(self.D(self.G(z)), self.real_label)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
-        return d_loss, g_loss, d_real.mean(), d_fake.mean()
+    def weights(self) -> dict[str, dict]:
+        return {"model": cpu_state(self.G), "D": cpu_state(self.D)}
 
     @torch.no_grad()
     def end_epoch(self, epoch_series: dict[str, list[float]]) -> tuple[dict, np.ndarray]:
@@ -142,6 +192,11 @@ class GANTrainer(Trainer):
         self.G.eval()
         record = {name: float(np.mean(values)) for name, values in epoch_series.items()}
         return record, grid(self.G(self.fixed_noise).add(1).mul(0.5))
+
+
+def fixed_noise(G: Generator) -> torch.Tensor:
+    """The grid's noise (on the CPU): the same for every run, variant, device and epoch."""
+    return G.noise(GRID_SIZE, torch.Generator().manual_seed(FIXED_NOISE_SEED), device="cpu")
 
 
 class ClassifierTrainer(Trainer):
