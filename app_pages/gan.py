@@ -2,7 +2,7 @@
 import streamlit as st
 
 from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
-from labui import gan_views, run_cache
+from labui import collapse_alarm, gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
@@ -38,6 +38,7 @@ else:
         with right:
             gan_views.epoch_metrics_line(record, floor)
             st.markdown(gan_views.reading(records, epoch, floor, blurred))
+            collapse_alarm.alarm_note(records, epoch)
             st.download_button("Download this grid (PNG)", run_cache.grid_png(path, epoch, 1),
                                file_name=f"epoch_{epoch:03d}.png", mime="image/png", key="gan_download_png")
             resume_button(path, records)

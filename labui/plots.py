@@ -112,18 +112,36 @@ def metric_vs_beta(betas: list[float], values: list[float], title: str, selected
     return fig
 
 
+# How the mode-collapse alarm marks its flagged epochs on a curve (genlib.evaluation.collapse kinds).
+ALARM_MARKS = {"dropped": ("alarm: digits dropped", dict(symbol="x", size=12, color="#d62728")),
+               "not yet learned": ("alarm: digits not yet learned", dict(symbol="circle-open", size=13,
+                                                                          color="#ff7f0e", line=dict(width=2)))}
+
+
 def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected: int,
-                    reference: float | None = None, reference_name: str = "") -> go.Figure:
+                    reference: float | None = None, reference_name: str = "",
+                    flagged: dict[str, list[int]] | None = None) -> go.Figure:
+    """One metric per epoch, the selected epoch as a red line; `flagged` maps an alarm kind to the epochs
+    it marks on the curve."""
     fig = go.Figure(go.Scatter(x=epochs, y=values, mode="lines+markers", name=title))
+    for kind, marked in (flagged or {}).items():
+        if marked:
+            name, marker = ALARM_MARKS[kind]
+            fig.add_trace(go.Scatter(x=marked, y=[values[epochs.index(e)] for e in marked], mode="markers",
+                                     name=name, marker=marker))
     fig.add_vline(x=selected, line=dict(color="red", width=2))
     if reference is not None:
         fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
-    return layout(fig, title, "epoch", title, height=260)
+    return layout(fig, title, "epoch", title, height=300 if flagged else 260)
 
 
-def class_histogram(hist: list[float], title: str) -> go.Figure:
+def class_histogram(hist: list[float], title: str, rare_line: float | None = None) -> go.Figure:
+    """Share of samples per digit against the uniform 10 %; rare_line draws the alarm's threshold too."""
     fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=hist, marker_color=DIGIT_COLOURS))
     fig.add_hline(y=0.1, line=dict(color="grey", dash="dash"), annotation_text="uniform")
+    if rare_line is not None:
+        fig.add_hline(y=rare_line, line=dict(color="#d62728", dash="dot"),
+                      annotation_text=f"alarm below {rare_line:.1%}", annotation_position="bottom right")
     return layout(fig, title, "digit the judge sees", "share of samples", height=260)
 
 
