@@ -55,6 +55,9 @@ def _dropped(alarm: EpochAlarm, last_epoch: int, line: float) -> str:
              + (f"Below the alarm line of {pct(line)} (a third of the fair 10%) after having been above it: "
                 f"{lost}. " if alarm.dropped else "") + coverage(alarm),
              WHAT_COLLAPSE_IS, variety(alarm)]
+    if alarm.not_yet:
+        lines.append("Never above the line yet (not learned rather than dropped): digits "
+                     + ", ".join(f"{digit} ({pct(share)})" for digit, share in alarm.not_yet) + ".")
     if all_come_back(alarm):
         lines.append("Every dropped digit comes back later in this run: the generator hopped between digits and "
                      "returned (common in early epochs) rather than collapsing for good.")

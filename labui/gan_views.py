@@ -171,5 +171,5 @@ def reading(records: list[dict], epoch: int, floor: float | None, blurred: float
         lines.append(f"FID went from {first['fid']:.0f} (epoch {first['epoch']}) to {r['fid']:.0f}"
                      + (f"; blurred real digits score {blurred:.0f} and real digits {floor:.0f}." if blurred else "."))
         lines.append(f"{r['confident_rate']:.0%} of samples are ones the judge recognises with ≥ 90 % confidence; "
-                     "the alarm below reads which digits they are.")
+                     "the note below says which digits the judge sees and which are rare.")
     return "\n\n".join(lines)

@@ -52,18 +52,18 @@ def test_runs_without_histograms_have_no_alarm():
 
 
 def test_alarm_fires_on_the_really_collapsed_run():
-    """A real run (tests/fixtures/gan-collapsed/README.md has its command) that covered every digit, then
-    collapsed: every epoch after the collapse is flagged 'dropped', with digits that never come back."""
+    """A real run (tests/fixtures/gan-collapsed/README.md has its command) whose generator draws a few digits
+    and hops between them: every epoch after its widest coverage is flagged 'dropped', and at the last epoch
+    digits it drew before are missing with no later epoch to bring them back."""
     records = json.loads((COLLAPSED / "history.json").read_text())["epochs"]
     alarms = collapse.alarms(records)
-    covered_all = next(a.epoch for a in alarms if a.covered == 10)
-    collapsed = [a for a in alarms if a.epoch > covered_all and a.entropy < 1.5]
-    assert collapsed, "the fixture should hold collapsed epochs"
-    for alarm in collapsed:
-        assert alarm.kind == "dropped" and alarm.coverage_dropped
-        assert any(d.back_epoch is None for d in alarm.dropped)
+    widest = max(alarms, key=lambda a: a.covered)
+    later = [a for a in alarms if a.epoch > widest.epoch]
+    assert len(later) >= 5 and all(a.kind == "dropped" for a in later)
+    assert all(a.entropy < 1.5 for a in later)  # under 4.5 equally common digits' worth of variety
     last = alarms[-1]
-    assert last.kind == "dropped" and last.covered <= 5 and last.entropy < 1.5
+    assert last.coverage_dropped and last.covered <= 5 and any(d.back_epoch is None for d in last.dropped)
+    assert records[-1]["confident_rate"] > 0.3  # the judge recognises its samples: collapse, not noise
 
 
 def test_alarm_stays_quiet_on_the_shipped_runs_later_epochs():
