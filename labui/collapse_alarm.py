@@ -36,9 +36,10 @@ def coverage(alarm: EpochAlarm) -> str:
 
 
 def _fate(d: collapse.Dropped, epoch: int, last_epoch: int) -> str:
+    """Whether a dropped digit comes back later (nothing to say at the run's last epoch)."""
     if d.back_epoch is not None:
-        return f"back above the line at epoch {d.back_epoch}"
-    return "this is the run's last epoch" if epoch == last_epoch else f"not back by epoch {last_epoch}, the last"
+        return f" (back above the line at epoch {d.back_epoch})"
+    return "" if epoch == last_epoch else f" (not back by epoch {last_epoch}, the last)"
 
 
 def all_come_back(alarm: EpochAlarm) -> bool:
@@ -47,8 +48,8 @@ def all_come_back(alarm: EpochAlarm) -> bool:
 
 
 def _dropped(alarm: EpochAlarm, last_epoch: int, line: float) -> str:
-    lost = "; ".join(f"digit {d.digit}: {pct(d.peak_share)} at epoch {d.peak_epoch}, {pct(d.share)} now "
-                     f"({_fate(d, alarm.epoch, last_epoch)})" for d in alarm.dropped)
+    lost = "; ".join(f"digit {d.digit}: {pct(d.peak_share)} at epoch {d.peak_epoch}, {pct(d.share)} now"
+                     f"{_fate(d, alarm.epoch, last_epoch)}" for d in alarm.dropped)
     headline = ("digits it drew before fell below the line and came back later" if all_come_back(alarm)
                 else "digits it drew before are gone")
     lines = [f"**Mode-collapse alarm, epoch {alarm.epoch}: {headline}.** "

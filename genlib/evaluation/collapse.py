@@ -22,7 +22,7 @@ def entropy_nats(hist) -> float:
     """Entropy of a histogram of shares in nats: 0 for one class, log K for K equally common classes."""
     p = np.asarray(hist, dtype=np.float64)
     p = p[p > 0] / p.sum()
-    return float(-(p * np.log(p)).sum())
+    return max(0.0, float(-(p * np.log(p)).sum()))  # one class: 0, not -0.0
 
 
 def effective_classes(hist) -> float:
