@@ -22,8 +22,10 @@ def test_the_gan_page_raises_the_alarm_on_a_collapsed_run(tmp_path):
     last = alarms[-1]
     with streamlit_server({"GENLIB_RUNS_DIR": str(tmp_path)}) as (url, _), browser_page() as page:
         page.goto(f"{url}/gan")
+        # the page opens on the shipped run: wait until it has drawn, or a rerun closes the list just opened
+        expect(page.locator('[data-testid="stImage"] img').first).to_be_visible(timeout=120_000)
         page.locator(".st-key-gan_run").click()
-        page.get_by_role("option", name="gan-collapsed").click()
+        page.get_by_role("option", name="gan-collapsed").click(timeout=30_000)
         note = page.locator('[data-testid="stAlert"]').filter(has_text="Mode-collapse alarm")
         expect(note).to_contain_text(f"epoch {last.epoch}: digits it drew before are gone", timeout=60_000)
         expect(note).to_contain_text(f"entropy is {last.entropy:.2f} nats")
