@@ -71,3 +71,11 @@ def test_every_curve_marks_the_flagged_epochs(collapsed_page):
         assert len(marks) == 1 and marks[0]["x"] == dropped, fig["layout"]["title"]["text"]
     entropy = next(f for f in curves if f["layout"]["title"]["text"] == "Class entropy (nats)")
     assert entropy["data"][0]["y"] == pytest.approx([a.entropy for a in alarms_of(run)])
+
+
+def test_the_shipped_healthy_run_is_quiet_at_its_last_epoch():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/gan.py").run()
+    assert not at.error and not at.warning
+    (note,) = at.success
+    assert note.value.startswith("**No collapse alarm at epoch") and "the rarest," in note.value
