@@ -2,7 +2,7 @@
 import streamlit as st
 
 from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
-from labui import gan_compare, gan_slow_motion, gan_views, run_cache
+from labui import collapse_alarm, gan_compare, gan_slow_motion, gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
@@ -38,7 +38,8 @@ else:
                      caption=f"Fixed-noise samples after epoch {epoch}")
         with right:
             gan_views.epoch_metrics_line(record, floor)
-            st.markdown(gan_views.reading(records, epoch, floor, blurred))
+            st.markdown(gan_views.reading(records, epoch, floor, blurred, run_cache.gan_loss(path)))
+            collapse_alarm.alarm_note(records, epoch)
             st.download_button("Download this grid (PNG)", run_cache.grid_png(path, epoch, 1),
                                file_name=f"epoch_{epoch:03d}.png", mime="image/png", key="gan_download_png")
             resume_button(path, records)

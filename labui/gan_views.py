@@ -9,11 +9,11 @@ import streamlit as st
 import torch
 
 from genlib import images
-from genlib.evaluation import latent
+from genlib.evaluation import collapse, latent
 from genlib.models.gan import LOSSES, to_unit
 from genlib.runs.store import Run
 from genlib.errors import RunError
-from labui import plots, run_cache
+from labui import collapse_alarm, plots, run_cache
 
 EPOCH_METRICS = [("fid", "FID (classifier features)"), ("classes_covered", "Classes covered"),
                  ("confident_rate", "Confident-sample rate")]
@@ -49,20 +49,29 @@ def compare_view(run_dir: str, records: list[dict]) -> None:
 
 
 def curves_view(records: list[dict], epoch: int, floor: float | None, blurred: float | None) -> None:
+    """Every per-epoch metric, with the mode-collapse alarm's flagged epochs marked on each curve."""
     if "fid" not in records[0]:
         st.info("This run was trained without per-epoch metrics.")
         return
     epochs = [r["epoch"] for r in records]
+    alarms = collapse.alarms(records)
+    marks = collapse_alarm.flagged_epochs(alarms)
+    series = {"fid": ([r["fid"] for r in records], "FID (classifier features)", blurred, "blurred real digits")}
+    series |= {key: ([r[key] for r in records], label, None, "") for key, label in EPOCH_METRICS[1:]}
+    if alarms is not None:
+        series["entropy"] = ([a.entropy for a in alarms], "Class entropy (nats)", collapse_alarm.MAX_ENTROPY,
+                             "log 10: all digits equally common")
+        series["rarest"] = ([a.rarest_share for a in alarms], "Rarest digit's share",
+                            collapse.rare_line(len(alarms[0].histogram)), "alarm line (1/30)")
     cols = st.columns(2)
-    cols[0].plotly_chart(plots.metric_vs_epoch(epochs, [r["fid"] for r in records], "FID (classifier features)",
-                                               epoch, blurred, "blurred real digits"), width="stretch",
-                         key="gan_curve_fid")
-    for col, (key, label) in zip([cols[1], cols[0]], EPOCH_METRICS[1:]):
-        col.plotly_chart(plots.metric_vs_epoch(epochs, [r[key] for r in records], label, epoch), width="stretch",
-                         key=f"gan_curve_{key}")
+    for i, (key, (values, label, reference, reference_name)) in enumerate(series.items()):
+        cols[i % 2].plotly_chart(plots.metric_vs_epoch(epochs, values, label, epoch, reference, reference_name,
+                                                       marks), width="stretch", key=f"gan_curve_{key}")
     record = records[epochs.index(epoch)]
-    cols[1].plotly_chart(plots.class_histogram(record["class_histogram"], f"Digits the judge sees at epoch {epoch}"),
-                         width="stretch", key="gan_class_hist")
+    cols[len(series) % 2].plotly_chart(
+        plots.class_histogram(record["class_histogram"], f"Digits the judge sees at epoch {epoch}",
+                              None if alarms is None else collapse.rare_line(len(record["class_histogram"]))),
+        width="stretch", key="gan_class_hist")
 
 
 def loss_view(steps: dict[str, np.ndarray], steps_per_epoch: int, loss: str = "bce") -> None:
@@ -144,31 +153,37 @@ def copies_view(run_dir: str, epoch: int) -> None:
                                               "test digits"), width="stretch", key="gan_memo_curve")
 
 
-def reading(records: list[dict], epoch: int, floor: float | None, blurred: float | None) -> str:
+def reading(records: list[dict], epoch: int, floor: float | None, blurred: float | None, loss: str = "bce") -> str:
     """What the curves say at the selected epoch, in plain words."""
     r = records[[x["epoch"] for x in records].index(epoch)]
-    lines = []
-    balance = math.log(4)  # D loss when D outputs 0.5 everywhere: the equilibrium the game aims at
-    if r["d_loss"] < 0.5 * balance and r["g_loss"] > 2:
-        lines.append(f"**The discriminator is winning** at epoch {epoch}: D loss {r['d_loss']:.2f} is low and "
-                     f"G loss {r['g_loss']:.2f} high; D tells fakes apart (D(G(z)) ≈ {r['d_fake']:.2f}).")
-    elif r["d_loss"] > 1.2 * balance:
-        lines.append(f"**The generator is fooling D** at epoch {epoch}: D loss {r['d_loss']:.2f} is above "
-                     f"log 4 ≈ 1.39, the loss of a D that guesses.")
-    else:
-        lines.append(f"**The game is balanced** at epoch {epoch}: D loss {r['d_loss']:.2f} (log 4 ≈ 1.39 would "
-                     f"mean pure guessing), G loss {r['g_loss']:.2f}; D rates real digits {r['d_real']:.2f} and "
-                     f"fakes {r['d_fake']:.2f}. GAN losses do not fall like a classifier's: watch the metrics.")
+    lines = [_game_sentence(r, epoch) if loss == "bce" else _score_sentence(r, epoch, loss)]
     if "fid" in r:
         first = records[0]
         lines.append(f"FID went from {first['fid']:.0f} (epoch {first['epoch']}) to {r['fid']:.0f}"
                      + (f"; blurred real digits score {blurred:.0f} and real digits {floor:.0f}." if blurred else "."))
-        if r["classes_covered"] < 10:
-            hist = np.asarray(r["class_histogram"])
-            missing = [str(d) for d in np.flatnonzero(hist < 0.02)]
-            lines.append(f"Only {r['classes_covered']} of 10 digits appear in at least 2 % of samples "
-                         f"(missing: {', '.join(missing)}): a sign of **mode collapse**.")
-        else:
-            lines.append(f"All 10 digits appear; {r['confident_rate']:.0%} of samples are ones the judge "
-                         "recognises with ≥ 90 % confidence.")
+        lines.append(f"{r['confident_rate']:.0%} of samples are ones the judge recognises with ≥ 90 % confidence; "
+                     "the note below says which digits the judge sees and which are rare.")
     return "\n\n".join(lines)
+
+
+def _game_sentence(r: dict, epoch: int) -> str:
+    """The bce game's state: D's loss against log 4, the loss of a D that guesses."""
+    balance = math.log(4)  # D loss when D outputs 0.5 everywhere: the equilibrium the game aims at
+    if r["d_loss"] < 0.5 * balance and r["g_loss"] > 2:
+        return (f"**The discriminator is winning** at epoch {epoch}: D loss {r['d_loss']:.2f} is low and "
+                f"G loss {r['g_loss']:.2f} high; D tells fakes apart (D(G(z)) ≈ {r['d_fake']:.2f}).")
+    if r["d_loss"] > 1.2 * balance:
+        return (f"**The generator is fooling D** at epoch {epoch}: D loss {r['d_loss']:.2f} is above "
+                f"log 4 ≈ 1.39, the loss of a D that guesses.")
+    return (f"**The game is balanced** at epoch {epoch}: D loss {r['d_loss']:.2f} (log 4 ≈ 1.39 would "
+            f"mean pure guessing), G loss {r['g_loss']:.2f}; D rates real digits {r['d_real']:.2f} and "
+            f"fakes {r['d_fake']:.2f}. GAN losses do not fall like a classifier's: watch the metrics.")
+
+
+def _score_sentence(r: dict, epoch: int, loss: str) -> str:
+    """The other losses' D outputs are raw scores on their own scale: only the gap between real and fake says how
+    well D tells them apart, so no level is read as winning or losing."""
+    return (f"**{loss}** at epoch {epoch}: D loss {r['d_loss']:.2f}, G loss {r['g_loss']:.2f}; D's mean score is "
+            f"{r['d_real']:.2f} on real digits and {r['d_fake']:.2f} on generated ones (a gap of "
+            f"{r['d_real'] - r['d_fake']:.2f}; {LOSSES[loss].shown_as}). GAN losses do not fall like a classifier's: "
+            "watch the metrics.")

@@ -11,10 +11,35 @@ DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 MAX_LINE_POINTS = 2000
 
 
+def layout_settings(title: str, x: str, y: str, height: int = 320) -> dict:
+    return dict(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                legend=dict(orientation="h", y=-0.25))
+
+
 def layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(**layout_settings(title, x, y, height))
     return fig
+
+
+def marker_lines(x: float | None = None, y: float | None = None, y_name: str = "", colour: str = "grey",
+                 dash: str = "dash") -> dict:
+    """A full-height line at x or a full-width line at y (named at its right end), as layout entries.
+
+    Given to the Figure in one go: each add_vline / add_hline call re-validates the figure (a few ms each,
+    and the epoch curves redraw six figures per scrub)."""
+    line = dict(color=colour, width=2 if x is not None else 1, dash=dash)
+    if x is not None:
+        return {"shapes": [dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, line=line)],
+                "annotations": []}
+    return {"shapes": [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y, y1=y, line=line)],
+            "annotations": [dict(xref="paper", yref="y", x=1, y=y, text=y_name, showarrow=False, xanchor="right",
+                                 yanchor="bottom")] if y_name else []}
+
+
+def figure(data: list[dict], settings: dict, *lines: dict) -> go.Figure:
+    """One validation pass: traces, layout and marker lines together."""
+    return go.Figure(data=data, layout={**settings, "shapes": [s for ln in lines for s in ln["shapes"]],
+                                        "annotations": [a for ln in lines for a in ln["annotations"]]})
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -115,19 +140,36 @@ def metric_vs_beta(betas: list[float], values: list[float], title: str, selected
     return fig
 
 
+# How the mode-collapse alarm marks its flagged epochs on a curve (genlib.evaluation.collapse kinds).
+ALARM_MARKS = {"dropped": ("alarm: digits dropped", dict(symbol="x", size=12, color="#d62728")),
+               "not yet learned": ("alarm: digits not yet learned", dict(symbol="circle-open", size=13,
+                                                                          color="#ff7f0e", line=dict(width=2)))}
+
+
 def metric_vs_epoch(epochs: list[int], values: list[float], title: str, selected: int,
-                    reference: float | None = None, reference_name: str = "") -> go.Figure:
-    fig = go.Figure(go.Scatter(x=epochs, y=values, mode="lines+markers", name=title))
-    fig.add_vline(x=selected, line=dict(color="red", width=2))
+                    reference: float | None = None, reference_name: str = "",
+                    flagged: dict[str, list[int]] | None = None) -> go.Figure:
+    """One metric per epoch, the selected epoch as a red line; `flagged` maps an alarm kind to the epochs
+    it marks on the curve."""
+    data = [dict(type="scatter", x=epochs, y=values, mode="lines+markers", name=title)]
+    for kind, marked in (flagged or {}).items():
+        if marked:
+            name, marker = ALARM_MARKS[kind]
+            data.append(dict(type="scatter", x=marked, y=[values[epochs.index(e)] for e in marked], mode="markers",
+                             name=name, marker=marker))
+    lines = [marker_lines(x=selected, colour="red", dash="solid")]
     if reference is not None:
-        fig.add_hline(y=reference, line=dict(color="grey", dash="dash"), annotation_text=reference_name)
-    return layout(fig, title, "epoch", title, height=260)
+        lines.append(marker_lines(y=reference, y_name=reference_name))
+    return figure(data, layout_settings(title, "epoch", title, height=300 if flagged else 260), *lines)
 
 
-def class_histogram(hist: list[float], title: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=hist, marker_color=DIGIT_COLOURS))
-    fig.add_hline(y=0.1, line=dict(color="grey", dash="dash"), annotation_text="uniform")
-    return layout(fig, title, "digit the judge sees", "share of samples", height=260)
+def class_histogram(hist: list[float], title: str, rare_line: float | None = None) -> go.Figure:
+    """Share of samples per digit against the uniform 10 %; rare_line draws the alarm's threshold too."""
+    lines = [marker_lines(y=0.1, y_name="uniform")]
+    if rare_line is not None:
+        lines.append(marker_lines(y=rare_line, y_name=f"alarm below {rare_line:.1%}", colour="#d62728", dash="dot"))
+    bars = dict(type="bar", x=[str(d) for d in range(10)], y=hist, marker_color=DIGIT_COLOURS)
+    return figure([bars], layout_settings(title, "digit the judge sees", "share of samples", height=260), *lines)
 
 
 def step_sizes(steps: np.ndarray, title: str) -> go.Figure:

@@ -57,6 +57,10 @@ def main() -> None:
     epochs = iter([1, 10] * 20)
     results["scrub the GAN epoch slider (whole page)"] = median_ms(
         lambda: at.select_slider(key=epoch_key).set_value(next(epochs)).run())
+    at.session_state["gan_view"] = "Metrics by epoch"  # six curves with the collapse alarm's marks
+    at.run()
+    results["scrub the GAN epoch slider, metrics by epoch open (whole page)"] = median_ms(
+        lambda: at.select_slider(key=epoch_key).set_value(next(epochs)).run())
     at.session_state["gan_view"] = "Variants side by side"
     at.run()
     shared = iter([1, 20] * 20)

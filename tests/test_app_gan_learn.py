@@ -120,3 +120,12 @@ def test_the_form_trains_the_chosen_loss():
     run = stop_and_get_run(at, "gan_job_stop")
     assert run.config()["model"]["loss"] == "hinge" and run.path.name.startswith("gan-small-hinge-")
     run.delete()
+
+
+def test_the_reading_judges_the_game_by_log_4_only_under_bce():
+    from labui.gan_views import reading
+
+    record = {"epoch": 1, "d_loss": 1.2, "g_loss": 0.9, "d_real": 2.5, "d_fake": -1.0}
+    assert "log 4" in reading([record], 1, None, None, "bce")
+    said = reading([record], 1, None, None, "wgan-gp")
+    assert "log 4" not in said and "a gap of 3.50" in said and "only differences mean anything" in said
