@@ -5,7 +5,8 @@
 AppTest reruns the whole page script for every widget change (it does not run fragments alone), so the
 numbers for the interpolation and latent sliders are upper bounds of what the fragment redraw costs.
 Tabs are lazy: each figure is measured with the view's own tab open (the latent-space tab for β).
-Each figure is the median of several moves after a warm-up that fills the caches.
+Each figure is the median of several moves after a warm-up that fills the caches. A click on the plane is
+replayed as the point its callback stores (AppTest cannot click a chart), a drawn digit as an upload.
 """
 import statistics
 import sys
@@ -52,6 +53,7 @@ def main() -> None:
     key = next(s.key for s in at.slider if s.key and s.key.startswith("z_") and s.key.endswith("_0"))
     zs = iter([-1.0, 1.0] * 20)
     results["move a latent slider (whole page)"] = median_ms(lambda: at.slider(key=key).set_value(next(zs)).run())
+    results.update(hands_on_vae_views(at, paths))
     at.switch_page("app_pages/gan.py").run()
     epoch_key = next(s.key for s in at.select_slider if s.key.startswith("gan_epoch_"))
     epochs = iter([1, 10] * 20)
@@ -59,6 +61,51 @@ def main() -> None:
         lambda: at.select_slider(key=epoch_key).set_value(next(epochs)).run())
     for name, ms in results.items():
         print(f"| {name} | {ms:.0f} ms |")
+
+
+def photo(index: int) -> bytes:
+    """Test digit `index` as an upload: dark ink on light paper, 8× larger (what a drawn digit becomes too)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from genlib.data import load_digits
+
+    ink = np.kron(load_digits("mnist", "test").images[index].numpy(), np.ones((8, 8), np.uint8))
+    buf = io.BytesIO()
+    Image.fromarray(255 - ink).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def hands_on_vae_views(at, paths: dict) -> dict:
+    """Draw a digit (through the upload beside the canvas: AppTest cannot draw), KL per dimension, decode anywhere.
+
+    Every upload is a digit not seen before, so its encodings under the 10 β are computed, not cached."""
+    results = {}
+    at.session_state["vae_view"] = "Draw a digit"
+    at.run()
+    uploads = iter([photo(i) for i in range(20)])
+    results["draw a new digit: encode under all 10 β (whole page)"] = median_ms(
+        lambda: at.file_uploader(key="draw_upload").set_value(("d.png", next(uploads), "image/png")).run())
+    toggle = iter([paths[0.0], paths[1.0]] * 20)
+    results["switch β with a digit drawn (whole page)"] = median_ms(
+        lambda: at.select_slider(key="vae_beta_16_mlp").set_value(next(toggle)).run())
+    at.file_uploader(key="draw_upload").set_value(None).run()
+    at.session_state["vae_view"] = "KL per dimension"
+    at.run()
+    toggle = iter([paths[0.0], paths[8.0]] * 20)
+    results["switch β on KL per dimension (whole page)"] = median_ms(
+        lambda: at.select_slider(key="vae_beta_16_mlp").set_value(next(toggle)).run())
+    at.session_state["vae_view"] = "Decode anywhere"
+    at.run()
+    clicks = iter([(0.5, -0.5), (-1.0, 2.0)] * 20)
+
+    def click():
+        at.session_state[f"vae_decode_at_{at.session_state['vae_viewed_run']}"] = next(clicks)
+        at.run()
+    results["click the latent plane: decode and read it (whole page)"] = median_ms(click)
+    return results
 
 
 if __name__ == "__main__":
