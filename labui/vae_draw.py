@@ -114,11 +114,12 @@ def lesson(sweep: list, landings: list[dict]) -> str:
         if beta not in by_beta:
             continue
         land = by_beta[beta]
-        where = ("far outside the prior: it samples a point this far out with probability "
-                 f"{land['tail']:.1g}" if land["tail"] < FAR_TAIL else
-                 f"where the prior samples (a prior sample lies farther out with probability {land['tail']:.2f})")
+        far = land["tail"] < FAR_TAIL
+        where = "far outside the prior" if far else "within the prior's reach"
+        chance = f"{land['tail']:.1g}" if far else f"{land['tail']:.2f}"
         lines.append(f"**β = {beta:g}** reconstructs it at {land['nats']:.0f} nats (the judge reads "
                      f"{land['reading'].digit}, {land['reading'].confidence:.0%}) and puts its code at |z| = "
                      f"{land['norm']:.1f}, {land['norm'] / land['radius']:.1f}× the prior's typical radius "
-                     f"√d = {land['radius']:.0f}: {where}.")
+                     f"√d = {land['radius']:.2g}: {where} (a prior sample lands this far out or farther with "
+                     f"probability {chance}).")
     return "\n\n".join(lines)

@@ -23,8 +23,8 @@ def kl_bars(kl: np.ndarray, active: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure()
     for is_active, label, colour in ((True, "active unit (Cov > 0.01)", "#1f77b4"), (False, "inactive", "#bbbbbb")):
         pick = [i for i, d in enumerate(order) if bool(active[d]) == is_active]
-        fig.add_trace(go.Bar(x=[names[i] for i in pick], y=np.maximum(kl[order[pick]], KL_FLOOR), name=label,
-                             marker_color=colour, customdata=kl[order[pick]],
+        fig.add_trace(go.Bar(x=[names[i] for i in pick], y=np.maximum(kl[order[pick]], KL_FLOOR).tolist(), name=label,
+                             marker_color=colour, customdata=kl[order[pick]].tolist(),
                              hovertemplate="%{x}: %{customdata:.4f} nats<extra></extra>"))
     fig.add_hline(y=COLLAPSED_KL, line=dict(color="red", dash="dash"),
                   annotation_text=f"{COLLAPSED_KL} nats: below it, no information")

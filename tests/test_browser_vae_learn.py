@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from browser import CHROMIUM, browser_page, shot, streamlit_server
+from vae_learn_helpers import z2_hole
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
@@ -114,24 +115,6 @@ def click_plane_at(page, chart_key: str, x: float, y: float) -> None:
     page.mouse.move(px, py)
     page.wait_for_timeout(200)
     page.mouse.click(px, py)
-
-
-def z2_hole() -> tuple[float, float]:
-    """A point inside the β = 0 codes' spread that is far from every drawn code (a hole)."""
-    from genlib.evaluation.probe import nearest_code_distance, typical_code_spacing
-    from genlib.runs.loading import load_vae
-    from genlib.data import load_digits
-    from genlib.evaluation.evaluate import encode_all
-    from genlib.runs.shipped import SHIPPED_DIR
-
-    codes = encode_all(load_vae(SHIPPED_DIR / "vae-z2" / "beta-0"), load_digits("mnist", "test").as_float())[0][:2000]
-    spread = np.percentile(np.abs(codes), 60, axis=0)
-    xs, ys = np.meshgrid(np.linspace(-spread[0], spread[0], 25), np.linspace(-spread[1], spread[1], 25))
-    candidates = np.stack([xs.ravel(), ys.ravel()], 1)
-    far = [nearest_code_distance(c, codes) for c in candidates]
-    best = candidates[int(np.argmax(far))]
-    assert max(far) > 5 * typical_code_spacing(codes)
-    return float(best[0]), float(best[1])
 
 
 def test_click_the_latent_plane_and_see_its_decoding(app_url, page):

@@ -27,7 +27,7 @@ class Encoding(NamedTuple):
 @torch.no_grad()
 def encode_one(vae: VAE, image: np.ndarray) -> Encoding:
     """A 28×28 image in [0, 1] through a VAE: its posterior and the decoding of its posterior mean."""
-    x = torch.as_tensor(image, dtype=torch.float32).reshape(1, 1, 28, 28)
+    x = torch.tensor(np.asarray(image), dtype=torch.float32).reshape(1, 1, 28, 28)  # a copy: inputs may be read-only
     mu, logvar = vae.encode(x)
     logits = vae.decoder(mu)
     nats = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum").item()
