@@ -70,8 +70,10 @@ def decoding_panel(run_dir: str, latent_dim: int, beta: float, clicked: np.ndarr
     reading = probe.readings(decoded)[0]
     st.image(images.png_bytes(images.to_uint8(decoded[0]), scale=8), output_format="PNG",
              caption=f"decoded at ({clicked[0]:.2f}, {clicked[1]:.2f}), β = {beta:g}")
-    verdict = ("a clear digit" if probe.is_confident(reading)
-               else "below the 90 % the lab counts as a confident digit: no clear digit")
+    # the judge is a classifier: it can be sure of a blob, so the distance below is the hole's real sign
+    verdict = ("at least the 90 % the lab counts as confident; look at the picture too, a classifier can be "
+               "sure of a blob" if probe.is_confident(reading)
+               else "below the 90 % the lab counts as confident: no clear digit")
     st.markdown(f"**The judge reads {reading.digit} with {reading.confidence:.0%} confidence**: {verdict}.")
     nearest, spacing = probe.nearest_code_distance(clicked, shown), code_spacing(run_dir)
     ratio = nearest / max(spacing, 1e-12)

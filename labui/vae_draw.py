@@ -82,10 +82,10 @@ def draw_view(sweep: list, run) -> None:
                   caption=f"β = {r.kl_weight:g}: {reading.digit} ({reading.confidence:.0%})")
     st.markdown(lesson(sweep, landings))
     st.dataframe([{"β": r.kl_weight, "judge reads": land["reading"].digit,
-                   "judge's confidence": round(land["reading"].confidence, 3),
+                   "judge's confidence": f"{land['reading'].confidence:.1%}",
                    "reconstruction (nats)": round(land["nats"], 1), "|code|": round(land["norm"], 2),
                    "|code| ÷ √d": round(land["norm"] / land["radius"], 2),
-                   "P(prior sample this far out)": float(f"{land['tail']:.2g}"),
+                   "P(prior sample this far out)": f"{land['tail']:.2g}",
                    "test codes farther out": round(land["farther"], 3)} for r, land in zip(sweep, landings)],
                  hide_index=True, key="draw_table")
     _, labels = run_cache.test_images()

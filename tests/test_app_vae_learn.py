@@ -77,7 +77,7 @@ def test_an_uploaded_digit_is_encoded_under_every_beta(vae_page):
     assert len(table) == 10
     row0, row1 = table.iloc[0], table.iloc[6]
     assert row0["β"] == 0 and row1["β"] == 1
-    assert row0["P(prior sample this far out)"] < 1e-6 < 0.01 < row1["P(prior sample this far out)"]
+    assert float(row0["P(prior sample this far out)"]) < 1e-6 < 0.01 < float(row1["P(prior sample this far out)"])
     assert row0["judge reads"] == row1["judge reads"] == label  # both give it back; only β = 1 near the prior
     lesson = next(m.value for m in at.markdown if m.value.startswith("**β = 0**"))
     assert "far outside the prior" in lesson

@@ -121,7 +121,7 @@ def test_click_the_latent_plane_and_see_its_decoding(app_url, page):
     from playwright.sync_api import expect
 
     open_vae(page, app_url)
-    page.get_by_role("radio", name=re.compile("latent 2 · mlp")).click()
+    page.get_by_text(re.compile("^latent 2 · mlp")).click()  # the label: the radio's own input is hidden
     expect(page.locator('.st-key-vae_beta_2_mlp input[type="range"]')).to_be_visible(timeout=30_000)
     set_beta(page, "vae_beta_2_mlp", 0, "0")
     page.get_by_role("tab", name="Decode anywhere").click()
