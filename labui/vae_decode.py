@@ -42,7 +42,9 @@ def plane_names(latent_dim: int, explained) -> tuple[tuple[str, str], str]:
             f"Click anywhere on the top 2 of {latent_dim} principal directions to decode that point")
 
 
+@st.fragment
 def decode_view(run_dir: str, latent_dim: int, beta: float) -> None:
+    """A click reruns only this view."""
     proj = run_cache.projection(run_dir)
     _, labels = run_cache.test_images()
     shown = proj["points"][:run_cache.CODES_SHOWN]

@@ -68,7 +68,9 @@ def neighbours(digit: bytes) -> probe.Neighbours:
     return probe.nearest_training_digits(np.frombuffer(digit, dtype=np.float32).reshape(28, 28))
 
 
+@st.fragment
 def draw_view(sweep: list, run) -> None:
+    """A stroke or an upload reruns only this view."""
     digit = digit_input_panel()
     if digit is None:
         st.info("Draw a digit first (or upload a photo of one): it is then encoded under every β of this sweep.")
@@ -98,7 +100,7 @@ def draw_view(sweep: list, run) -> None:
     plane = "the latent plane" if run.latent_dim == 2 else "each run's top two principal directions"
     st.plotly_chart(vae_learn_plots.landing_grid(panels), width="stretch", key="draw_landings")
     st.caption(f"Where your digit's code (red ×) lands among {LANDING_POINTS} test codes, on {plane}; black "
-               "circles: the prior's 1σ and 2σ. The selected β's title is red.")
+               "circles: the prior's 1σ and 2σ (the 2σ one is the larger). The selected β's title is red.")
     near = neighbours(key)
     strip = torch.cat([torch.from_numpy(digit)[None, None], training_digits(near.indices)])
     st.image(run_cache.png(strip, nrow=len(strip), scale=3), output_format="PNG",

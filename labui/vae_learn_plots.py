@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from genlib.evaluation.metrics import COLLAPSED_KL
 from labui.plots import DIGIT_COLOURS, latent_scatter, layout
@@ -46,39 +45,47 @@ def kl_heatmap(betas: list[float], kl_rows: list[np.ndarray], collapsed: list[in
     return layout(fig, title, "dimension rank (largest KL first)", "", height=60 + 32 * len(betas))
 
 
-def landing_grid(panels: list[dict], columns: int = 5) -> go.Figure:
+# digits 0-9 as numbers on a stepped colour scale: one numeric array per trace, not 500 colour strings
+DIGIT_SCALE = [[edge, colour] for d, colour in enumerate(DIGIT_COLOURS) for edge in (d / 10, (d + 1) / 10)]
+CIRCLE = np.linspace(0, 2 * math.pi, 60)
+# the prior's 1σ and 2σ circles as one line with a gap (NaN) between them: one trace per panel, not two
+RINGS = [np.concatenate([np.cos(CIRCLE), [np.nan], 2 * np.cos(CIRCLE)]),
+         np.concatenate([np.sin(CIRCLE), [np.nan], 2 * np.sin(CIRCLE)])]
+
+
+def landing_grid(panels: list[dict], columns: int = 5) -> dict:
     """One small latent scatter per β, the drawn digit's code marked on each and the prior's circles drawn.
 
-    panels: dicts with title, points (N, 2), labels (N,), mark (2,), selected (bool).
+    panels: dicts with title, points (N, 2), labels (N,), mark (2,), selected (bool). Built as a plain
+    figure dict: plotly's make_subplots and per-trace row/col took ~200 ms for ten panels, this takes a few.
     """
     rows = -(-len(panels) // columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[p["title"] for p in panels],
-                        horizontal_spacing=0.03, vertical_spacing=0.12)
-    theta = np.linspace(0, 2 * math.pi, 60)
+    gap_x, gap_y = 0.015, 0.06
+    traces, layout_axes, titles = [], {}, []
     for i, panel in enumerate(panels):
         r, c = divmod(i, columns)
-        where = dict(row=r + 1, col=c + 1)
-        points, mark = panel["points"], panel["mark"]
-        fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", showlegend=False,
-                                   marker=dict(size=3, opacity=0.6,
-                                               color=[DIGIT_COLOURS[d] for d in panel["labels"]]),
-                                   hoverinfo="skip"), **where)
-        for radius in (1, 2):
-            fig.add_trace(go.Scatter(x=radius * np.cos(theta), y=radius * np.sin(theta), mode="lines",
-                                     showlegend=False, hoverinfo="skip",
-                                     line=dict(color="black", width=1, dash="solid" if radius == 1 else "dash")),
-                          **where)
-        fig.add_trace(go.Scatter(x=[mark[0]], y=[mark[1]], mode="markers", showlegend=False, marker=MARK,
-                                 hovertemplate="your digit (%{x:.1f}, %{y:.1f})<extra></extra>"), **where)
+        suffix = "" if i == 0 else str(i + 1)
+        axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        points, mark = np.asarray(panel["points"]), np.asarray(panel["mark"])
+        traces.append(dict(type="scattergl", x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip",
+                           marker=dict(size=3, opacity=0.6, color=np.asarray(panel["labels"]), colorscale=DIGIT_SCALE,
+                                       cmin=0, cmax=10), **axes))
+        traces.append(dict(type="scatter", x=RINGS[0], y=RINGS[1], mode="lines", hoverinfo="skip",
+                           line=dict(color="black", width=1), **axes))
+        traces.append(dict(type="scatter", x=[float(mark[0])], y=[float(mark[1])], mode="markers", marker=MARK,
+                           hovertemplate="your digit (%{x:.1f}, %{y:.1f})<extra></extra>", **axes))
         reach = max(2.5, float(np.abs(points).max()), float(np.abs(mark).max())) * 1.05
-        axis = f"{'' if i == 0 else i + 1}"
-        fig.update_xaxes(range=[-reach, reach], showticklabels=True, **where)
-        fig.update_yaxes(range=[-reach, reach], scaleanchor=f"x{axis}", **where)
-    for i, panel in enumerate(panels):  # the selected β's title in red
-        if panel["selected"]:
-            fig.layout.annotations[i].font = dict(color="red", size=14)
-    fig.update_layout(height=290 * rows, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+        x0, x1 = c / columns + gap_x, (c + 1) / columns - gap_x
+        y1 = 1 - r / rows - (gap_y if r else 0)
+        y0 = 1 - (r + 1) / rows + gap_y
+        layout_axes[f"xaxis{suffix}"] = dict(domain=[x0, x1], range=[-reach, reach], anchor=f"y{suffix}")
+        layout_axes[f"yaxis{suffix}"] = dict(domain=[y0, y1], range=[-reach, reach], anchor=f"x{suffix}",
+                                             scaleanchor=f"x{suffix}")
+        titles.append(dict(text=panel["title"], x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper",
+                           yanchor="bottom", showarrow=False,
+                           font=dict(color="red", size=14) if panel["selected"] else dict(size=13)))
+    return dict(data=traces, layout=dict(**layout_axes, annotations=titles, showlegend=False,
+                                         height=290 * rows, margin=dict(l=10, r=10, t=40, b=10)))
 
 
 def clickable_plane(points: np.ndarray, labels: np.ndarray, title: str, axis_names, clicked=None) -> go.Figure:

@@ -134,6 +134,7 @@ def test_click_the_latent_plane_and_see_its_decoding(app_url, page):
     no_exception(page)
     shot(page, "vae_decode_beta_0_hole")
     set_beta(page, "vae_beta_2_mlp", 3, "1")
+    expect(page.get_by_text("Click a point of the plane")).to_be_visible(timeout=30_000)  # β = 1's plane is up
     click_plane_at(page, "decode_plane_2", 0.5, 0.5)
     expect(page.get_by_text(re.compile(r"^decoded at \(.*\), β = 1$"))).to_be_visible(timeout=30_000)
     expect(page.get_by_text(re.compile("The judge reads \\d with \\d+% confidence"))).to_be_visible()

@@ -75,6 +75,17 @@ def test_nearest_training_digits_of_a_training_digit_start_with_itself():
     assert near.labels[0] == train.labels[123]
 
 
+def test_the_shortlisted_search_finds_the_exact_nearest_training_digits():
+    train = load_digits("mnist", "train")
+    pixels = train.images.reshape(len(train), -1).numpy()
+    test = load_digits("mnist", "test").as_float()
+    for image in list(test[:8, 0].numpy()) + [np.random.default_rng(4).random((28, 28), dtype=np.float32)]:
+        near = probe.nearest_training_digits(image)
+        dist, idx = metrics.nearest_k(image.reshape(1, -1), pixels, 3)
+        np.testing.assert_array_equal(near.indices, idx[0])
+        np.testing.assert_allclose(near.distances, dist[0], rtol=1e-4)
+
+
 def test_a_test_digit_under_beta_0_and_1_the_lesson_in_numbers():
     """β = 0 reconstructs a digit better than β = 1 but puts its code where the prior practically never samples."""
     test = load_digits("mnist", "test")

@@ -3,6 +3,7 @@ would have to reach for it, how well it comes back, what the judge reads in a de
 digits it resembles."""
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -75,12 +76,40 @@ class Neighbours(NamedTuple):
     labels: np.ndarray     # their MNIST labels
 
 
-def nearest_training_digits(image: np.ndarray, k: int = NEAREST_SHOWN) -> Neighbours:
-    """The k training digits nearest an image in pixel space (the image as the model sees it)."""
+POOL = 4          # 28×28 → 7×7 block means for the shortlist
+SHORTLIST = 6000  # training digits ranked exactly after the block-mean search (1,000 often left the bound unmet)
+
+
+def _block_means(images: torch.Tensor) -> np.ndarray:
+    return torch.nn.functional.avg_pool2d(images.float(), POOL).reshape(len(images), -1).numpy()
+
+
+@functools.lru_cache(maxsize=1)
+def _pooled_training_digits() -> np.ndarray:
+    """Every training digit as 7×7 block means, float32 (12 MB, not the 188 MB of full float pixels)."""
     train = load_digits("mnist", "train")
+    return _block_means(train.images.unsqueeze(1).float().div(255))
+
+
+def nearest_training_digits(image: np.ndarray, k: int = NEAREST_SHOWN) -> Neighbours:
+    """The k training digits nearest an image in pixel space (the image as the model sees it); exact.
+
+    A full pixel search takes ~55 ms here, too slow for a redraw after each stroke; this one ~25 ms. Block means give a lower
+    bound (|x − y| ≥ POOL · |block means of x − y|, by Cauchy-Schwarz within each block), so the nearest
+    SHORTLIST by block means are ranked by true distance, and the answer is exact whenever its k-th distance
+    is within the bound of every digit left out; otherwise the full search runs.
+    """
+    train = load_digits("mnist", "train")
+    pixels = train.images.reshape(len(train), -1).numpy()
     flat = np.asarray(image, dtype=np.float32).reshape(1, -1)
-    distances, indices = metrics.nearest_k(flat, train.images.reshape(len(train), -1).numpy(), k)
-    return Neighbours(indices[0], distances[0], train.labels.numpy()[indices[0]])
+    query = _block_means(torch.tensor(flat).reshape(1, 1, 28, 28))
+    bounds, shortlist = metrics.nearest_k(query, _pooled_training_digits(), SHORTLIST + 1)
+    distances, picked = metrics.nearest_k(flat, pixels[shortlist[0, :SHORTLIST]], k)
+    indices = shortlist[0, picked[0]]
+    if distances[0, -1] > POOL * bounds[0, -1]:  # a digit outside the shortlist might be nearer
+        distances, full = metrics.nearest_k(flat, pixels, k)
+        indices = full[0]
+    return Neighbours(indices, distances[0], train.labels.numpy()[indices])
 
 
 def nearest_code_distance(point: np.ndarray, codes: np.ndarray) -> float:
