@@ -54,6 +54,7 @@ def main() -> None:
     zs = iter([-1.0, 1.0] * 20)
     results["move a latent slider (whole page)"] = median_ms(lambda: at.slider(key=key).set_value(next(zs)).run())
     results.update(hands_on_vae_views(at, paths))
+    results.update(hands_on_fragments())
     at.switch_page("app_pages/gan.py").run()
     epoch_key = next(s.key for s in at.select_slider if s.key.startswith("gan_epoch_"))
     epochs = iter([1, 10] * 20)
@@ -105,6 +106,36 @@ def hands_on_vae_views(at, paths: dict) -> dict:
         at.session_state[f"vae_decode_at_{at.session_state['vae_viewed_run']}"] = next(clicks)
         at.run()
     results["click the latent plane: decode and read it (whole page)"] = median_ms(click)
+    return results
+
+
+FRAGMENT_PAGE = """
+import streamlit as st
+from labui import run_cache, vae_decode, vae_draw, vae_sweeps
+sweep = vae_sweeps.group_runs(run_cache.vae_runs())[(16, "mlp", None)]
+run = next(r for r in sweep if r.kl_weight == 1.0 and run_cache.is_shipped(r))
+(vae_draw.draw_view(sweep, run) if st.session_state.get("view") == "draw"
+ else vae_decode.decode_view(run.path, run.latent_dim, run.kl_weight))
+"""
+
+
+def hands_on_fragments() -> dict:
+    """The draw and decode views alone: what a stroke or a click reruns in the browser (both are fragments)."""
+    at = AppTest.from_string(FRAGMENT_PAGE, default_timeout=300)
+    at.session_state["view"] = "draw"
+    at.run()
+    uploads = iter([photo(i) for i in range(20, 40)])
+    results = {"draw a new digit: the view's rerun alone (fragment)": median_ms(
+        lambda: at.file_uploader(key="draw_upload").set_value(("d.png", next(uploads), "image/png")).run())}
+    at.session_state["view"] = "decode"
+    at.run()
+    clicks = iter([(0.5, -0.5), (-1.0, 2.0)] * 20)
+    path = str(ROOT / "checkpoints" / "shipped" / "vae-z16" / "beta-1")
+
+    def click():
+        at.session_state[f"vae_decode_at_{path}"] = next(clicks)
+        at.run()
+    results["click the latent plane: the view's rerun alone (fragment)"] = median_ms(click)
     return results
 
 
