@@ -1,12 +1,13 @@
 """VAE page: slide the KL weight β from exactly 0 and watch the latent space break, then heal."""
 import streamlit as st
 
-from labui import claims, run_cache, vae_sweeps, vae_views
+from labui import claims, run_cache, vae_decode, vae_draw, vae_kl, vae_sweeps, vae_views
 from labui.errors import shown_as_message
 from labui.forms import vae_training_form
 from labui.training import live_panel
 
-VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]
+VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies",
+         "Draw a digit", "KL per dimension", "Decode anywhere"]
 
 st.title("VAE: what the KL term does")
 st.markdown(
@@ -27,8 +28,8 @@ else:
         metrics = run_cache.run_metrics(path)
         vae_views.metric_strip(metrics)
 
-        # only the open tab runs (on_change="rerun"), so moving a slider redraws one view, not six
-        latent_tab, samples_tab, interp_tab, sliders_tab, beta_tab, claims_tab = st.tabs(
+        # only the open tab runs (on_change="rerun"), so moving a slider redraws one view, not all of them
+        latent_tab, samples_tab, interp_tab, sliders_tab, beta_tab, claims_tab, draw_tab, kl_tab, decode_tab = st.tabs(
             VIEWS, key="vae_view", on_change="rerun")
         if latent_tab.open:
             with latent_tab:
@@ -59,6 +60,15 @@ else:
                 report = claims.memorisation_view("vae", path, None, key="vae_memo")
                 if report:
                     st.markdown(claims.verdict(report))
+        if draw_tab.open:
+            with draw_tab:
+                vae_draw.draw_view(sweep, run)
+        if kl_tab.open:
+            with kl_tab:
+                vae_kl.kl_view(sweep, run)
+        if decode_tab.open:
+            with decode_tab:
+                vae_decode.decode_view(path, run.latent_dim, run.kl_weight)
 
 st.header("Train a VAE")
 st.caption("The run trains in the background: use the page meanwhile, or reload; it joins its sweep when done.")

@@ -31,7 +31,23 @@ def project(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndar
     if codes.shape[1] <= components:
         return codes, np.eye(codes.shape[1]), np.ones(codes.shape[1])
     _, directions, explained = pca(codes, components)
-    return codes @ directions.T, directions, explained
+    return onto(codes, directions), directions, explained
+
+
+def onto(codes: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Codes (N, D) seen on a projection's directions (components, D), as project() shows them: (N, components)."""
+    return np.asarray(codes) @ np.asarray(directions).T
+
+
+def lift(coords: np.ndarray, directions: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Codes (N, D) that onto() shows at coords (N, components): the codes' mean, moved within the plane.
+
+    project() does not centre, so a point of the plane is the mean with its own plane coordinates
+    replaced by the clicked ones: mean + (coords − onto(mean)) @ directions. Off the plane the code keeps
+    the mean's values, the most typical code there is. With D = 2 (identity directions) it is coords itself.
+    """
+    coords, directions, mean = np.atleast_2d(coords), np.asarray(directions), np.asarray(mean)
+    return mean + (coords - onto(mean[None], directions)) @ directions
 
 
 def manifold_codes(latent_dim: int, steps: int = 15, span: float = 3.0, directions: np.ndarray | None = None,

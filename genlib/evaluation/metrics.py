@@ -9,6 +9,7 @@ import numpy as np
 COVERAGE_SHARE = 0.02    # a class counts as covered when it holds at least 2 % of the samples
 CONFIDENCE = 0.9         # a sample is "confident" when the judge gives its top class at least 0.9
 ACTIVE_UNIT_VARIANCE = 0.01
+COLLAPSED_KL = 0.01      # nats: a latent dimension whose mean KL is below this carries no information
 
 
 def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,14 +82,29 @@ def sample_quality(features: np.ndarray, probs: np.ndarray, reference_features: 
 
 # ---- VAE latent health ----
 
+def kl_per_dimension(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """Mean over the images of each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) in nats, shape (D,)."""
+    return (-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).mean(0)
+
+
 def rate(mu: np.ndarray, logvar: np.ndarray) -> float:
     """Mean KL(q(z|x) ‖ N(0, I)) in nats over the images: the information the codes carry."""
-    return float((-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).sum(1).mean())
+    return float(kl_per_dimension(mu, logvar).sum())
+
+
+def collapsed_dimensions(kl_per_dim: np.ndarray, threshold: float = COLLAPSED_KL) -> np.ndarray:
+    """Which dimensions' posterior equals the prior (mean KL below threshold): posterior collapse."""
+    return np.asarray(kl_per_dim) < threshold
+
+
+def active_dimensions(mu: np.ndarray, threshold: float = ACTIVE_UNIT_VARIANCE) -> np.ndarray:
+    """Which latent dimensions' posterior mean varies across images: Cov_x E[z|x] > threshold, shape (D,)."""
+    return np.asarray(mu).var(0) > threshold
 
 
 def active_units(mu: np.ndarray, threshold: float = ACTIVE_UNIT_VARIANCE) -> int:
-    """Number of latent dimensions whose posterior mean varies across images: Cov_x E[z|x] > threshold."""
-    return int((np.asarray(mu).var(0) > threshold).sum())
+    """Number of active dimensions (see active_dimensions)."""
+    return int(active_dimensions(mu, threshold).sum())
 
 
 def gaussian_kl_to_standard(mean: np.ndarray, cov: np.ndarray) -> float:
@@ -140,8 +156,8 @@ def recon_gap(epoch_record: dict) -> float:
 
 # ---- memorisation ----
 
-def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
-    """Euclidean distance from each query row to its nearest reference row, and that row's index.
+def _squared_distance_chunks(queries: np.ndarray, references: np.ndarray, chunk: int):
+    """(start, squared distances (Q, chunk)) from each query row to each reference row, chunk by chunk.
 
     One matrix product per chunk of references (|q|² − 2 q·r + |r|²), not a Python loop over pairs.
     References may be uint8 pixels: each chunk is converted on its own, so no float copy of the whole
@@ -149,18 +165,35 @@ def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 
     """
     queries = np.asarray(queries, dtype=np.float32)
     q_sq = (queries**2).sum(1)
-    best = np.full(len(queries), np.inf, dtype=np.float32)
-    best_idx = np.zeros(len(queries), dtype=np.int64)
     for start in range(0, len(references), chunk):
         ref = np.asarray(references[start:start + chunk], dtype=np.float32)
         if references.dtype == np.uint8:
             ref /= 255
-        d2 = q_sq[:, None] - 2 * queries @ ref.T + (ref**2).sum(1)
+        yield start, np.clip(q_sq[:, None] - 2 * queries @ ref.T + (ref**2).sum(1), 0, None)
+
+
+def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean distance from each query row to its nearest reference row, and that row's index."""
+    best = np.full(len(queries), np.inf, dtype=np.float32)
+    best_idx = np.zeros(len(queries), dtype=np.int64)
+    for start, d2 in _squared_distance_chunks(queries, references, chunk):
         j = d2.argmin(1)
-        d = d2[np.arange(len(queries)), j]
+        d = d2[np.arange(len(d2)), j]
         closer = d < best
         best[closer], best_idx[closer] = d[closer], start + j[closer]
-    return np.sqrt(np.clip(best, 0, None)), best_idx
+    return np.sqrt(best), best_idx
+
+
+def nearest_k(queries: np.ndarray, references: np.ndarray, k: int, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest reference rows of each query: distances (Q, k), nearest first, and their indices."""
+    dists, idx = [], []
+    for start, d2 in _squared_distance_chunks(queries, references, chunk):
+        j = np.argpartition(d2, min(k, d2.shape[1]) - 1, axis=1)[:, :k]
+        dists.append(np.take_along_axis(d2, j, 1))
+        idx.append(start + j)
+    dists, idx = np.concatenate(dists, 1), np.concatenate(idx, 1)
+    order = np.argsort(dists, 1)[:, :k]
+    return np.sqrt(np.take_along_axis(dists, order, 1)), np.take_along_axis(idx, order, 1)
 
 
 def nn_ratio(sample_to_train: np.ndarray, test_to_train: np.ndarray) -> float:

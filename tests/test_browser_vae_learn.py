@@ -1,0 +1,142 @@
+"""Real-browser tests of the VAE page's hands-on views: draw a digit with the mouse, read its collapse numbers,
+click the latent plane. Screenshots at β = 0 and β = 1 go to test-artifacts/."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from browser import CHROMIUM, browser_page, shot, streamlit_server
+from vae_learn_helpers import z2_hole
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
+
+READY = ".st-key-latent_scatter .js-plotly-plot"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server() as (url, _):
+        yield url
+
+
+@pytest.fixture
+def page():
+    with browser_page() as p:
+        yield p
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, "a page shows an exception"
+
+
+def open_vae(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/vae")
+    expect(page.locator(READY).first).to_be_visible(timeout=120_000)
+
+
+def set_beta(page, slider_key: str, steps_right: int, label: str) -> None:
+    """Move a β slider from its first stop with the keyboard (fill is ignored by Streamlit's sliders)."""
+    from playwright.sync_api import expect
+
+    handle = page.locator(f'.st-key-{slider_key} input[type="range"]')
+    handle.focus()
+    handle.press("Home")
+    for _ in range(steps_right):
+        handle.press("ArrowRight")
+    expect(handle).to_have_attribute("aria-valuetext", label, timeout=10_000)
+
+
+def draw_a_seven(page) -> None:
+    """Two mouse strokes on the canvas: a bar across the top and a slanted leg, drawn off-centre (left)."""
+    canvas = page.locator(".st-key-draw_canvas canvas").last
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    at = lambda fx, fy: (box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # noqa: E731
+    for stroke in ([(0.10, 0.15), (0.55, 0.15)], [(0.55, 0.15), (0.40, 0.50), (0.28, 0.85)]):
+        page.mouse.move(*at(*stroke[0]))
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in np.linspace(0, 1, 12)[1:]:
+                page.mouse.move(*at(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+        page.mouse.up()
+
+
+def test_draw_a_digit_and_see_it_under_every_beta(app_url, page):
+    from playwright.sync_api import expect
+
+    open_vae(page, app_url)
+    page.get_by_role("tab", name="Draw a digit").click()
+    expect(page.get_by_text("Draw a digit first")).to_be_visible(timeout=30_000)
+    draw_a_seven(page)
+    # the encoded point on every β's scatter and a reconstruction per β
+    expect(page.get_by_text("What the models see")).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-draw_landings .js-plotly-plot")).to_be_visible(timeout=30_000)
+    for beta in ("0", "1", "8"):
+        expect(page.get_by_text(re.compile(rf"^β = {beta}: \d \(\d+%\)$"))).to_be_visible(timeout=30_000)
+    marks = page.locator(".st-key-draw_landings .scatterlayer .point")
+    assert marks.count() >= 10  # one red × per β (the codes are WebGL, the marks SVG)
+    expect(page.get_by_text(re.compile(r"^\*?\*?β = 0\*?\*? reconstructs it"))).to_be_visible(timeout=10_000)
+    no_exception(page)
+    shot(page, "vae_draw_beta_0")
+    set_beta(page, "vae_beta_16_mlp", 6, "1")
+    expect(page.get_by_text(re.compile(r"^β = 1: \d \(\d+%\)$"))).to_be_visible(timeout=30_000)
+    no_exception(page)
+    shot(page, "vae_draw_beta_1")
+
+
+def test_kl_per_dimension_at_beta_0_1_and_8(app_url, page):
+    from playwright.sync_api import expect
+
+    open_vae(page, app_url)
+    page.get_by_role("tab", name="KL per dimension").click()
+    for steps, beta in ((0, "0"), (6, "1"), (9, "8")):
+        set_beta(page, "vae_beta_16_mlp", steps, beta)
+        expect(page.get_by_text(re.compile(rf"At β = {re.escape(beta)}, |At β = {re.escape(beta)} all")).first
+               ).to_be_visible(timeout=30_000)
+        expect(page.locator(".st-key-kl_heatmap .js-plotly-plot")).to_be_visible(timeout=30_000)
+        no_exception(page)
+        shot(page, f"vae_kl_beta_{beta}")
+    expect(page.get_by_text("9 of 16 dimensions carry no information: posterior collapse")).to_be_visible()
+
+
+def click_plane_at(page, chart_key: str, x: float, y: float) -> None:
+    """Click the plotly plane at data coordinates (x, y), converted with the chart's own axes."""
+    plot = page.locator(f".st-key-{chart_key} .js-plotly-plot")
+    plot.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)  # let plotly finish its first layout
+    px, py = plot.evaluate(
+        "(el, p) => { const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;"
+        " const r = el.getBoundingClientRect();"
+        " return [r.left + xa._offset + xa.l2p(p[0]), r.top + ya._offset + ya.l2p(p[1])]; }", [x, y])
+    page.mouse.move(px, py)
+    page.wait_for_timeout(200)
+    page.mouse.click(px, py)
+
+
+def test_click_the_latent_plane_and_see_its_decoding(app_url, page):
+    from playwright.sync_api import expect
+
+    open_vae(page, app_url)
+    page.get_by_text(re.compile("^latent 2 · mlp")).click()  # the label: the radio's own input is hidden
+    expect(page.locator('.st-key-vae_beta_2_mlp input[type="range"]')).to_be_visible(timeout=30_000)
+    set_beta(page, "vae_beta_2_mlp", 0, "0")
+    page.get_by_role("tab", name="Decode anywhere").click()
+    expect(page.get_by_text("Click a point of the plane")).to_be_visible(timeout=30_000)
+    hole = z2_hole()
+    click_plane_at(page, "decode_plane_2", *hole)
+    expect(page.get_by_text(re.compile(r"^decoded at \(.*\), β = 0$"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile("The judge reads \\d with \\d+% confidence"))).to_be_visible()
+    expect(page.get_by_text("a hole between the codes")).to_be_visible()
+    no_exception(page)
+    shot(page, "vae_decode_beta_0_hole")
+    set_beta(page, "vae_beta_2_mlp", 3, "1")
+    expect(page.get_by_text("Click a point of the plane")).to_be_visible(timeout=30_000)  # β = 1's plane is up
+    click_plane_at(page, "decode_plane_2", 0.5, 0.5)
+    expect(page.get_by_text(re.compile(r"^decoded at \(.*\), β = 1$"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile("The judge reads \\d with \\d+% confidence"))).to_be_visible()
+    no_exception(page)
+    shot(page, "vae_decode_beta_1")
