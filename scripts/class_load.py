@@ -98,8 +98,8 @@ def main() -> int:
     by_submission = sorted(jobs, key=lambda j: j.submitted)
     fair = all(a.started <= b.started for a, b in zip(by_submission, by_submission[1:]))
     lengths = [j.ended - j.started for j in complete]
-    print(f"| students | complete | run folders whole | wait p50 / p95 (s) | job length p50 (s) | "
-          f"poll p50 / p99 (ms) | started in fair order | Ray memory peak (MiB) | wall (s) |")
+    print("| students | complete | run folders whole | wait p50 / p95 (s) | job length p50 (s) | "
+          "poll p50 / p99 (ms) | started in fair order | Ray memory peak (MiB) | wall (s) |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     print(f"| {len(jobs)} | {len(complete)} | {len(whole)} | {percentile(waits, 50):.0f} / {percentile(waits, 95):.0f} "
           f"| {statistics.median(lengths):.1f} | {1000 * percentile(polls, 50):.1f} / {1000 * percentile(polls, 99):.1f} "

@@ -81,3 +81,17 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_page(page, url: str, ready_selector: str, timeout_s: float = 60) -> float:
+    """Open a page and wait until `ready_selector` shows; returns the seconds it took."""
+    from playwright.sync_api import expect
+
+    started = time.perf_counter()
+    page.goto(url)
+    expect(page.locator(ready_selector).first).to_be_visible(timeout=timeout_s * 1000)
+    return time.perf_counter() - started
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, "a page shows an exception"

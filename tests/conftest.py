@@ -63,3 +63,20 @@ def ray_cluster():
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The app, served once for all the browser tests (each test opens its own page: its own session)."""
+    from browser import streamlit_server
+
+    with streamlit_server() as (url, _):
+        yield url
+
+
+@pytest.fixture
+def page():
+    from browser import browser_page
+
+    with browser_page() as p:
+        yield p

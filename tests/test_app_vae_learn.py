@@ -116,7 +116,7 @@ def test_kl_per_dimension_counts_collapse_from_the_bars(vae_page, beta, collapse
     else:
         assert "all 16 dimensions carry information" in sentence
     heat = chart(at, "kl_heatmap")["data"][0]
-    assert len(heat["y"]) == 10 and f"β = 8 (9 collapsed)" in heat["y"]
+    assert len(heat["y"]) == 10 and "β = 8 (9 collapsed)" in heat["y"]
 
 
 def test_decode_anywhere_decodes_the_clicked_point_and_reads_it(vae_page):

@@ -1,11 +1,10 @@
 """Real-browser tests: the app served by streamlit, driven by Playwright in the system Chromium."""
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, ROOT, browser_page, shot, streamlit_server
+from browser import CHROMIUM, ROOT, no_exception, open_page, shot, streamlit_server
 
 sys.path.insert(0, str(ROOT / "scripts"))  # first_open: the first-view timing shared with the script
 
@@ -15,30 +14,8 @@ pytestmark = [pytest.mark.browser,
 PAGE_READY_S = 5  # issue: every view shows real content within 5 s of opening a page
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as (url, _):
-        yield url
 
 
-@pytest.fixture
-def page():
-    with browser_page() as p:
-        yield p
-
-
-def open_page(page, url: str, ready_selector: str, timeout_s: float = 60) -> float:
-    """Open a page and wait until `ready_selector` shows; returns the seconds it took."""
-    from playwright.sync_api import expect
-
-    started = time.perf_counter()
-    page.goto(url)
-    expect(page.locator(ready_selector).first).to_be_visible(timeout=timeout_s * 1000)
-    return time.perf_counter() - started
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, "a page shows an exception"
 
 
 def test_home_page_in_a_browser(app_url, page):

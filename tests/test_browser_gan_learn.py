@@ -3,22 +3,12 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, browser_page, shot, streamlit_server
+from browser import CHROMIUM, shot
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as (url, _):
-        yield url
-
-
-@pytest.fixture
-def page():
-    with browser_page() as p:
-        yield p
 
 
 def open_gan_view(page, app_url: str, tab: str) -> None:

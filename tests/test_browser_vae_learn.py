@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser import CHROMIUM, browser_page, shot, streamlit_server
+from browser import CHROMIUM, no_exception, shot
 from vae_learn_helpers import z2_hole
 
 pytestmark = [pytest.mark.browser,
@@ -15,20 +15,7 @@ pytestmark = [pytest.mark.browser,
 READY = ".st-key-latent_scatter .js-plotly-plot"
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as (url, _):
-        yield url
 
-
-@pytest.fixture
-def page():
-    with browser_page() as p:
-        yield p
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, "a page shows an exception"
 
 
 def open_vae(page, url: str) -> None:

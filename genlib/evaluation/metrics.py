@@ -172,6 +172,11 @@ def _squared_distance_chunks(queries: np.ndarray, references: np.ndarray, chunk:
         yield start, np.clip(q_sq[:, None] - 2 * queries @ ref.T + (ref**2).sum(1), 0, None)
 
 
+def pairwise_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> np.ndarray:
+    """Euclidean distances from every query row to every reference row, (Q, R)."""
+    return np.sqrt(np.concatenate([d2 for _, d2 in _squared_distance_chunks(queries, references, chunk)], 1))
+
+
 def nearest_distances(queries: np.ndarray, references: np.ndarray, chunk: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distance from each query row to its nearest reference row, and that row's index."""
     best = np.full(len(queries), np.inf, dtype=np.float32)
