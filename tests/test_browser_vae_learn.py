@@ -61,7 +61,9 @@ def test_draw_a_digit_and_see_it_under_every_beta(app_url, page):
     draw_a_seven(page)
     # the encoded point on every β's scatter and a reconstruction per β
     expect(page.get_by_text("What the models see")).to_be_visible(timeout=30_000)
-    expect(page.locator(".st-key-draw_landings .js-plotly-plot")).to_be_visible(timeout=30_000)
+    # each stroke reruns the view: the previous chart can linger hidden beside the new one while it redraws
+    landings = page.locator(".st-key-draw_landings .js-plotly-plot").filter(visible=True)
+    expect(landings).to_have_count(1, timeout=30_000)
     for beta in ("0", "1", "8"):
         expect(page.get_by_text(re.compile(rf"^β = {beta}: \d \(\d+%\)$"))).to_be_visible(timeout=30_000)
     marks = page.locator(".st-key-draw_landings .scatterlayer .point")
