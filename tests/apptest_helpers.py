@@ -1,7 +1,20 @@
 """Driving a page's background training through AppTest (run_every never fires there: poll with run())."""
 import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
 
 from genlib.runs.store import Run, user_runs_dir
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def opened_page(page: str) -> AppTest:
+    """The app run once and switched to one of its pages (torch makes the 3 s default timeout too short)."""
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
 
 
 def rerun_until(at, done, timeout_s: float = 120) -> None:

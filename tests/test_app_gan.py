@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
+from apptest_helpers import (chart_titles, open_view, opened_page,
+                             progress_shows, rerun_until, stop_and_get_run)
 from conftest import ROOT
 from genlib import images
 from genlib.runs.store import Run
@@ -19,10 +20,7 @@ def shipped_gan() -> Run:
 
 @pytest.fixture(scope="module")
 def gan_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("app_pages/gan.py").run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page("app_pages/gan.py")
 
 
 def epoch_key(at) -> str:

@@ -5,7 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import captions, open_view
+from apptest_helpers import captions, open_view, opened_page
 from conftest import ROOT
 from genlib.runs.shipped import GAN_VARIANTS, SHIPPED_DIR
 from genlib.runs.store import Run
@@ -13,10 +13,7 @@ from genlib.runs.store import Run
 
 @pytest.fixture(scope="module")
 def gan_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("app_pages/gan.py").run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page("app_pages/gan.py")
 
 
 def file_digests(folder) -> dict:

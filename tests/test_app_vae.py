@@ -5,7 +5,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import captions, chart_titles, open_view, progress_shows, rerun_until, stop_and_get_run
+from apptest_helpers import (captions, chart_titles, open_view,
+                             opened_page, progress_shows, rerun_until, stop_and_get_run)
 from conftest import ROOT
 from genlib.runs.shipped import SHIPPED_DIR
 from genlib.runs.store import Run, user_runs_dir
@@ -17,10 +18,7 @@ SWEEP_KEY = "vae_beta_16_mlp"  # the shipped sweep: latent 16, MLP, all training
 
 @pytest.fixture(scope="module")
 def vae_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("app_pages/vae.py").run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page("app_pages/vae.py")
 
 
 def beta_path(beta: str) -> str:

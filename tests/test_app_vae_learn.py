@@ -9,11 +9,9 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import captions, open_view
+from apptest_helpers import captions, open_view, opened_page
 from vae_learn_helpers import z2_hole
-from conftest import ROOT
 from genlib.data import load_digits
 from genlib.runs.shipped import SHIPPED_DIR
 
@@ -24,10 +22,7 @@ BETAS_16 = ["0", "0.001", "0.01", "0.1", "0.25", "0.5", "1", "2", "4", "8"]
 
 @pytest.fixture(scope="module")
 def vae_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("app_pages/vae.py").run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page("app_pages/vae.py")
 
 
 def beta_path(beta: str, sweep: str = "vae-z16") -> str:
