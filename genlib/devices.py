@@ -37,3 +37,15 @@ def describe(device: torch.device) -> str:
 
 def _mps_available() -> bool:
     return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def flush_denormals() -> None:
+    """Compute with denormal floats flushed to zero, in this thread and the compute threads it starts from now on.
+
+    A VAE drives the decoder's logits for MNIST's always-blank border ever more negative; their sigmoids and
+    gradients sink below 1.2e-38, where this CPU's arithmetic is many times slower. Flushed, an epoch's steps
+    stay at the first epoch's pace (third epoch on this 2-core CPU: 1.79 -> 1.43 s) and the losses are the
+    same to the printed digit. The CPU keeps the flag per thread, and torch's compute threads copy it when
+    they start, so it is set before a thread's first computation. GPUs flush in their kernels already.
+    """
+    torch.set_flush_denormal(True)

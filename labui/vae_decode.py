@@ -46,7 +46,7 @@ def plane_names(latent_dim: int, explained) -> tuple[tuple[str, str], str]:
 def decode_view(run_dir: str, latent_dim: int, beta: float) -> None:
     """A click reruns only this view."""
     proj = run_cache.projection(run_dir)
-    _, labels = run_cache.test_images()
+    labels = run_cache.test_labels()
     shown = proj["points"][:run_cache.CODES_SHOWN]
     clicked = st.session_state.get(_clicked_key(run_dir))
     names, title = plane_names(latent_dim, proj["explained"])

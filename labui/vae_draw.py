@@ -90,7 +90,7 @@ def draw_view(sweep: list, run) -> None:
                    "P(prior sample this far out)": f"{land['tail']:.2g}",
                    "test codes farther out": round(land["farther"], 3)} for r, land in zip(sweep, landings)],
                  hide_index=True, key="draw_table")
-    _, labels = run_cache.test_images()
+    labels = run_cache.test_labels()
     panels = []
     for r, land in zip(sweep, landings):
         proj = run_cache.projection(r.path)

@@ -12,8 +12,7 @@ from labui import run_cache, vae_learn_plots
 @st.cache_data(max_entries=64, show_spinner=False)
 def kl_profile(run_dir: str, stamp: float) -> dict:
     """Mean KL per latent dimension over the test set, and which dimensions are active units."""
-    x, _ = run_cache.test_images()
-    mu, logvar = evaluate.encode_all(run_cache.vae(run_dir), x)
+    mu, logvar = evaluate.encode_all(run_cache.vae(run_dir), run_cache.test_images())
     kl = metrics.kl_per_dimension(mu, logvar)
     return {"kl": kl, "active": metrics.active_dimensions(mu), "collapsed": metrics.collapsed_dimensions(kl)}
 

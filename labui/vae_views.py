@@ -30,7 +30,7 @@ def metric_strip(m: dict) -> None:
 
 def latent_view(run_dir: str, latent_dim: int) -> None:
     proj = run_cache.projection(run_dir)
-    _, labels = run_cache.test_images()
+    labels = run_cache.test_labels()
     n = run_cache.CODES_SHOWN
     if latent_dim == 2:
         names, title = ("z1", "z2"), "Test-set codes (the latent space itself)"
@@ -70,8 +70,7 @@ def samples_view(run_dir: str, seed: int) -> None:
     right.image(run_cache.png(fit), output_format="PNG", caption="Samples from a Gaussian fitted to the codes")
     st.caption("If the left grid is worse than the right, the prior puts its mass where the codes are not: "
                "the hole the prior falls into.")
-    x, _ = run_cache.test_images()
-    originals = x[:16]
+    originals = run_cache.test_images(16)
     with torch.no_grad():
         recon = vae.decode(vae.encode(originals)[0])
     st.image(run_cache.png(torch.cat([originals, recon]), nrow=16, scale=2), output_format="PNG",
@@ -80,7 +79,7 @@ def samples_view(run_dir: str, seed: int) -> None:
 
 def _pick_digit(label: str, key: str, default_class: int) -> int:
     """A test-digit index chosen by class and example number."""
-    _, labels = run_cache.test_images()
+    labels = run_cache.test_labels()
     c1, c2 = st.columns(2)
     digit = c1.selectbox(f"{label}: digit", list(range(10)), index=default_class, key=f"{key}_class")
     of_class = np.flatnonzero(labels == digit)

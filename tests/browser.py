@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -95,3 +97,32 @@ def open_page(page, url: str, ready_selector: str, timeout_s: float = 60) -> flo
 
 def no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, "a page shows an exception"
+
+
+def draw_a_seven(page) -> None:
+    """Two mouse strokes on the canvas: a bar across the top and a slanted leg, drawn off-centre (left)."""
+    canvas = page.locator(".st-key-draw_canvas canvas").last
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    at = lambda fx, fy: (box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # noqa: E731
+    for stroke in ([(0.10, 0.15), (0.55, 0.15)], [(0.55, 0.15), (0.40, 0.50), (0.28, 0.85)]):
+        page.mouse.move(*at(*stroke[0]))
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in np.linspace(0, 1, 12)[1:]:
+                page.mouse.move(*at(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+        page.mouse.up()
+
+
+def click_plane_at(page, chart_key: str, x: float, y: float) -> None:
+    """Click the plotly plane at data coordinates (x, y), converted with the chart's own axes."""
+    plot = page.locator(f".st-key-{chart_key} .js-plotly-plot")
+    plot.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)  # let plotly finish its first layout
+    px, py = plot.evaluate(
+        "(el, p) => { const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;"
+        " const r = el.getBoundingClientRect();"
+        " return [r.left + xa._offset + xa.l2p(p[0]), r.top + ya._offset + ya.l2p(p[1])]; }", [x, y])
+    page.mouse.move(px, py)
+    page.wait_for_timeout(200)
+    page.mouse.click(px, py)

@@ -3,19 +3,15 @@ click the latent plane. Screenshots at β = 0 and β = 1 go to test-artifacts/."
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from browser import CHROMIUM, no_exception, shot
+from browser import CHROMIUM, click_plane_at, draw_a_seven, no_exception, shot
 from vae_learn_helpers import z2_hole
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
 
 READY = ".st-key-latent_scatter .js-plotly-plot"
-
-
-
 
 
 def open_vae(page, url: str) -> None:
@@ -35,21 +31,6 @@ def set_beta(page, slider_key: str, steps_right: int, label: str) -> None:
     for _ in range(steps_right):
         handle.press("ArrowRight")
     expect(handle).to_have_attribute("aria-valuetext", label, timeout=10_000)
-
-
-def draw_a_seven(page) -> None:
-    """Two mouse strokes on the canvas: a bar across the top and a slanted leg, drawn off-centre (left)."""
-    canvas = page.locator(".st-key-draw_canvas canvas").last
-    canvas.wait_for(state="visible", timeout=30_000)
-    box = canvas.bounding_box()
-    at = lambda fx, fy: (box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # noqa: E731
-    for stroke in ([(0.10, 0.15), (0.55, 0.15)], [(0.55, 0.15), (0.40, 0.50), (0.28, 0.85)]):
-        page.mouse.move(*at(*stroke[0]))
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-            for t in np.linspace(0, 1, 12)[1:]:
-                page.mouse.move(*at(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
-        page.mouse.up()
 
 
 def test_draw_a_digit_and_see_it_under_every_beta(app_url, page):
@@ -90,20 +71,6 @@ def test_kl_per_dimension_at_beta_0_1_and_8(app_url, page):
         no_exception(page)
         shot(page, f"vae_kl_beta_{beta}")
     expect(page.get_by_text("9 of 16 dimensions carry no information: posterior collapse")).to_be_visible()
-
-
-def click_plane_at(page, chart_key: str, x: float, y: float) -> None:
-    """Click the plotly plane at data coordinates (x, y), converted with the chart's own axes."""
-    plot = page.locator(f".st-key-{chart_key} .js-plotly-plot")
-    plot.wait_for(state="visible", timeout=30_000)
-    page.wait_for_timeout(500)  # let plotly finish its first layout
-    px, py = plot.evaluate(
-        "(el, p) => { const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;"
-        " const r = el.getBoundingClientRect();"
-        " return [r.left + xa._offset + xa.l2p(p[0]), r.top + ya._offset + ya.l2p(p[1])]; }", [x, y])
-    page.mouse.move(px, py)
-    page.wait_for_timeout(200)
-    page.mouse.click(px, py)
 
 
 def test_click_the_latent_plane_and_see_its_decoding(app_url, page):

@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 import torch
 
-from ..devices import pick_device
+from ..devices import flush_denormals, pick_device
 from ..errors import ConfigError
 from .progress import EpochDone, Progress, StepLog
 from .session import FitResult, RunSession, diverged, end_message, record_diverged, restore_state, training_state
@@ -28,6 +28,7 @@ def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -
         raise ConfigError(f"Unknown model kind {kind!r}; choose one of {', '.join(TRAINERS)}.")
     model_cfg.validate()
     train_cfg.validate()
+    flush_denormals()  # before this thread's first computation, so its compute threads start with it
     device = pick_device(train_cfg.device)
     session = RunSession(kind, asdict(model_cfg), train_cfg, run_dir, report, stop, device)
     trainer = TRAINERS[kind](model_cfg, train_cfg, device)
