@@ -28,7 +28,6 @@ def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -
         raise ConfigError(f"Unknown model kind {kind!r}; choose one of {', '.join(TRAINERS)}.")
     model_cfg.validate()
     train_cfg.validate()
-    flush_denormals()  # before this thread's first computation, so its compute threads start with it
     device = pick_device(train_cfg.device)
     session = RunSession(kind, asdict(model_cfg), train_cfg, run_dir, report, stop, device)
     trainer = TRAINERS[kind](model_cfg, train_cfg, device)
@@ -36,7 +35,8 @@ def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -
     noise_gen = torch.Generator(device).manual_seed(train_cfg.seed)  # sampling inside the step
     log = StepLog(trainer.series)
     # the global stream (dropout) is seeded too, inside a fork so the caller's random state is left alone
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    # denormals flushed before the thread's first step, so its compute threads start with the flag too
+    with flush_denormals(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(train_cfg.seed)
         if session.resume_state:
             restore_state(session.resume_state, trainer.parts, order_gen, noise_gen)
