@@ -4,12 +4,12 @@ no Triton without a GPU."""
 import os
 import subprocess
 import sys
-import threading
 
 import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from genlib.bench.bench import in_fresh_thread
 from genlib.models import GANConfig, VAE, VAEConfig
 from genlib.training.configs import GANTrainConfig, VAETrainConfig
 from genlib.training.fit import fit
@@ -27,24 +27,15 @@ def denormal_survives() -> tuple[bool, bool]:
     return alone, spread
 
 
-def in_thread(fn):
-    out = {}
-    worker = threading.Thread(target=lambda: out.update(value=fn()))
-    worker.start()
-    worker.join()
-    return out["value"]
-
-
 def test_a_training_thread_and_its_compute_threads_flush_denormals_while_training():
     def train_then_look():
-        torch.set_flush_denormal(False)  # a thread as it starts elsewhere: denormals computed in full
         before, during = denormal_survives(), []
         fit("vae", VAEConfig(latent_dim=2, hidden=16), VAETrainConfig(epochs=1, train_limit=256, metric_samples=0,
                                                                       device="cpu"),
             report=lambda progress: during.append(denormal_survives()))
         return before, during, denormal_survives()[0]
 
-    before, during, after = in_thread(train_then_look)
+    before, during, after = in_fresh_thread(train_then_look)
     assert before == (True, True)
     assert during and set(during) == {(False, False)}
     assert after  # the thread's own setting is back (numpy and hypothesis expect IEEE denormals)

@@ -41,13 +41,13 @@ def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> tuple[float, li
         return time.perf_counter() - started, phases
 
 
-def in_fresh_thread(fn, *args, flush_denormals: bool = False):
-    """fn(*args) in a new thread, whose compute threads start with its own float settings: the classic loops
-    run as they do elsewhere (denormals computed in full), ours as fit() sets them, in one process."""
+def in_fresh_thread(fn, *args):
+    """fn(*args) in a new thread with denormals computed in full, as a thread starts elsewhere: the classic loops
+    run as they would on their own, ours as fit() sets its threads, and neither inherits the other's setting."""
     out = {}
 
     def target():
-        torch.set_flush_denormal(flush_denormals)
+        torch.set_flush_denormal(False)
         out["value"] = fn(*args)
 
     worker = threading.Thread(target=target, name="bench")
