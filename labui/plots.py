@@ -96,6 +96,11 @@ def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
     return layout(fig, title, "iteration", y_label)
 
 
+def latent_reach(points: np.ndarray) -> float:
+    """Half the side of a square latent plot that shows every code and at least the prior's 2σ circle."""
+    return max(2.5, float(np.abs(points).max()) * 1.05 if len(points) else 2.5)
+
+
 def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_names=("z1", "z2")) -> go.Figure:
     """Codes coloured by digit with the prior's 1σ and 2σ circles, equal axes that show every point."""
     fig = go.Figure()
@@ -108,7 +113,7 @@ def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_name
         fig.add_trace(go.Scatter(x=radius * np.cos(theta), y=radius * np.sin(theta), mode="lines",
                                  name=f"prior {radius}σ", line=dict(color="black", width=1.5,
                                                                      dash="solid" if radius == 1 else "dash")))
-    reach = max(2.5, float(np.abs(points).max()) * 1.05 if len(points) else 2.5)
+    reach = latent_reach(points)
     fig.update_xaxes(range=[-reach, reach], zeroline=True)
     fig.update_yaxes(range=[-reach, reach], scaleanchor="x", scaleratio=1, zeroline=True)
     return layout(fig, title, axis_names[0], axis_names[1], height=520)

@@ -9,7 +9,7 @@ from genlib import images
 from genlib.evaluation import latent, metrics
 from genlib.evaluation.references import REAL_ROW
 from genlib.evaluation.judge import judge_images
-from labui import plots, run_cache
+from labui import plots, run_cache, vega
 
 INTERP_POINTS = 16
 STRIP_POINTS = 10
@@ -39,8 +39,8 @@ def latent_view(run_dir: str, latent_dim: int) -> None:
         names = (f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%})")
         title = f"Test-set codes on their top 2 of {latent_dim} principal directions"
     left, right = st.columns(2)
-    left.plotly_chart(plots.latent_scatter(proj["points"][:n], labels[:n], title, names), width="stretch",
-                      key="latent_scatter")
+    left.container(key="latent_scatter").vega_lite_chart(
+        spec=vega.latent_codes(proj["points"][:n], labels[:n], title, names), width="content")
     left.caption("The black circles are the prior's 1σ and 2σ. Where the codes leave empty space inside "
                  "them, prior samples land on nothing the decoder learned.")
     vae = run_cache.vae(run_dir)

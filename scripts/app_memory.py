@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import browser_page, click_plane_at, draw_a_seven, streamlit_server  # noqa: E402
+from browser import VAE_READY, browser_page, click_plane_at, draw_a_seven, streamlit_server  # noqa: E402
 
 VAE_VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies",
              "Draw a digit", "KL per dimension", "Decode anywhere"]
@@ -71,7 +71,7 @@ def main() -> None:
         expect(page.locator('[data-testid="stImage"] img').first).to_be_visible(timeout=120_000)
         report("after /")
         page.goto(f"{url}/vae")
-        expect(page.locator('.st-key-latent_scatter .js-plotly-plot')).to_be_visible(timeout=120_000)
+        expect(page.locator(VAE_READY)).to_be_visible(timeout=120_000)
         open_views(page, VAE_VIEWS, report)             # β = 0, with its memorisation check
         report("after /vae views at β = 0")
         page.get_by_role("tab", name="Latent space").click()

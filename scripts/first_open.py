@@ -13,11 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import browser_page, streamlit_server  # noqa: E402
+from browser import VAE_READY, browser_page, streamlit_server  # noqa: E402
 
 # what the first view of /vae is made of, in the order a student sees it
 MILESTONES = {"title": "h1", "metrics": '[data-testid="stMetric"]',
-              "first plot": ".st-key-latent_scatter .js-plotly-plot"}
+              "first plot": VAE_READY}
 
 
 def first_view_seconds(url: str, page, path: str = "vae") -> dict[str, float]:
@@ -31,6 +31,12 @@ def first_view_seconds(url: str, page, path: str = "vae") -> dict[str, float]:
         expect(page.locator(selector).first).to_be_visible(timeout=120_000)
         seen[name] = time.perf_counter() - started
     return seen
+
+
+def scripts_loaded(page) -> list[str]:
+    """The file names of the JavaScript the page has fetched so far (chart libraries load on first use)."""
+    return page.evaluate("performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
+                         ".filter(name => name.endsWith('.js'))")
 
 
 def main() -> None:

@@ -53,5 +53,7 @@ def captions(at) -> list[str]:
 
 
 def chart_titles(at) -> list[str]:
+    """The titles of the plotly and Vega-Lite charts on the page."""
     import json
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return ([json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+            + [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")])

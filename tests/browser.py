@@ -15,6 +15,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+VAE_READY = ".st-key-latent_scatter .marks"  # the VAE page's first plot, drawn (Vega-Lite's marks)
 
 
 def free_port() -> int:

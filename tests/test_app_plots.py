@@ -35,3 +35,21 @@ def test_live_losses_mark_each_epoch_boundary_once():
     fig = plots.loss_chart({"d_loss": np.ones(35)}, "D and G loss", steps_per_epoch=10)
     assert [(s.x0, s.x1, s.yref) for s in fig.layout.shapes] == [(10, 10, "paper"), (20, 20, "paper"),
                                                                   (30, 30, "paper")]
+
+
+def test_the_latent_scatter_shows_every_code_on_equal_axes_with_the_prior_circles():
+    from labui import vega
+
+    points = np.array([[-12.0, 0.5], [3.0, 4.0], [0.0, -1.0]])
+    spec = vega.latent_codes(points, np.array([0, 7, 7]), "codes", ("PC1", "PC2"))
+    codes, circles = spec["layer"]
+    assert [(c["x"], c["y"], c["digit"]) for c in codes["data"]["values"]] == [(-12.0, 0.5, "0"), (3.0, 4.0, "7"),
+                                                                              (0.0, -1.0, "7")]
+    x, y = codes["encoding"]["x"], codes["encoding"]["y"]
+    assert x["scale"]["domain"] == y["scale"]["domain"]
+    assert np.allclose(x["scale"]["domain"], [-12.6, 12.6])  # every point with a 5 % margin, on both axes
+    assert spec["width"] == spec["height"] and (x["title"], y["title"]) == ("PC1", "PC2")
+    colours = codes["encoding"]["color"]["scale"]
+    assert colours["domain"][7] == "7" and colours["range"][7] == plots.DIGIT_COLOURS[7]  # as on the other plots
+    radii = {c["circle"]: round(np.hypot(c["x"], c["y"]), 6) for c in circles["data"]["values"]}
+    assert radii == {"1σ": 1.0, "2σ": 2.0}

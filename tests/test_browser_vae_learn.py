@@ -5,20 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, click_plane_at, draw_a_seven, no_exception, shot
+from browser import CHROMIUM, VAE_READY, click_plane_at, draw_a_seven, no_exception, shot
 from vae_learn_helpers import z2_hole
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
-
-READY = ".st-key-latent_scatter .js-plotly-plot"
 
 
 def open_vae(page, url: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"{url}/vae")
-    expect(page.locator(READY).first).to_be_visible(timeout=120_000)
+    expect(page.locator(VAE_READY).first).to_be_visible(timeout=120_000)
 
 
 def set_beta(page, slider_key: str, steps_right: int, label: str) -> None:
