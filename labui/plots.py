@@ -96,6 +96,15 @@ def loss_chart(series: dict[str, np.ndarray], title: str, smoothing: int = 1,
     return layout(fig, title, "iteration", y_label)
 
 
+PRIOR_RADII = (1, 2)  # the prior's 1σ and 2σ circles, drawn on every latent plot
+
+
+def prior_circle(radius: float, points: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """x and y along the circle of that radius, closed (the last point is the first)."""
+    theta = np.linspace(0, 2 * math.pi, points)
+    return radius * np.cos(theta), radius * np.sin(theta)
+
+
 def latent_reach(points: np.ndarray) -> float:
     """Half the side of a square latent plot that shows every code and at least the prior's 2σ circle."""
     return max(2.5, float(np.abs(points).max()) * 1.05 if len(points) else 2.5)
@@ -108,9 +117,9 @@ def latent_scatter(points: np.ndarray, labels: np.ndarray, title: str, axis_name
         sel = labels == digit
         fig.add_trace(go.Scattergl(x=points[sel, 0], y=points[sel, 1], mode="markers", name=str(digit),
                                    marker=dict(size=4, color=DIGIT_COLOURS[digit], opacity=0.7)))
-    theta = np.linspace(0, 2 * math.pi, 120)
-    for radius in (1, 2):
-        fig.add_trace(go.Scatter(x=radius * np.cos(theta), y=radius * np.sin(theta), mode="lines",
+    for radius in PRIOR_RADII:
+        x, y = prior_circle(radius)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines",
                                  name=f"prior {radius}σ", line=dict(color="black", width=1.5,
                                                                      dash="solid" if radius == 1 else "dash")))
     reach = latent_reach(points)

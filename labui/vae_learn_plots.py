@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from genlib.evaluation.metrics import COLLAPSED_KL
-from labui.plots import DIGIT_COLOURS, latent_scatter, layout
+from labui.plots import DIGIT_COLOURS, PRIOR_RADII, latent_scatter, layout, prior_circle
 
 KL_FLOOR = 1e-4        # KL bars and cells below this are drawn at it: a log axis cannot show 0
 PLANE_GRID = 71        # invisible markers per side under the clickable plane: clicks land on the nearest one
@@ -47,10 +47,9 @@ def kl_heatmap(betas: list[float], kl_rows: list[np.ndarray], collapsed: list[in
 
 # digits 0-9 as numbers on a stepped colour scale: one numeric array per trace, not 500 colour strings
 DIGIT_SCALE = [[edge, colour] for d, colour in enumerate(DIGIT_COLOURS) for edge in (d / 10, (d + 1) / 10)]
-CIRCLE = np.linspace(0, 2 * math.pi, 60)
-# the prior's 1σ and 2σ circles as one line with a gap (NaN) between them: one trace per panel, not two
-RINGS = [np.concatenate([np.cos(CIRCLE), [np.nan], 2 * np.cos(CIRCLE)]),
-         np.concatenate([np.sin(CIRCLE), [np.nan], 2 * np.sin(CIRCLE)])]
+# the prior's circles as one line with a gap (NaN) between them: one trace per panel, not two
+_circles = [prior_circle(r, points=60) for r in PRIOR_RADII]
+RINGS = [np.concatenate([_circles[0][axis], [np.nan], _circles[1][axis]]) for axis in (0, 1)]
 
 
 def landing_grid(panels: list[dict], columns: int = 5) -> dict:

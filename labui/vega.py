@@ -7,18 +7,15 @@ click events (decode anywhere, draw a digit) keep plotly (plots.py) and load it 
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from labui.plots import DIGIT_COLOURS, latent_reach
+from labui.plots import DIGIT_COLOURS, PRIOR_RADII, latent_reach, prior_circle
 
 
-def prior_circles(radii=(1, 2), points: int = 120) -> list[dict]:
-    """Points along the prior's 1σ and 2σ circles, in drawing order."""
-    theta = np.linspace(0, 2 * math.pi, points)
-    return [{"x": float(r * math.cos(t)), "y": float(r * math.sin(t)), "circle": f"{r}σ", "order": i}
-            for r in radii for i, t in enumerate(theta)]
+def prior_circles() -> list[dict]:
+    """Points along the prior's circles, in drawing order."""
+    return [{"x": float(x), "y": float(y), "circle": f"{r}σ", "order": i}
+            for r in PRIOR_RADII for i, (x, y) in enumerate(zip(*prior_circle(r)))]
 
 
 def latent_codes(points: np.ndarray, labels: np.ndarray, title: str, axis_names=("z1", "z2"),
