@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from genlib.evaluation import metrics
 from genlib.data import load_digits
@@ -13,6 +14,25 @@ def test_judge_is_accurate_on_the_test_set():
     test = load_digits("mnist", "test")
     accuracy = (predict(load_judge(), test.as_float()).argmax(1) == test.labels).float().mean().item()
     assert accuracy >= 0.99
+
+
+def test_the_judges_batch_size_is_only_a_speed_setting():
+    """judge_images scores in small batches for the CPU's caches; the features must not depend on it."""
+    digits = load_digits("mnist", "test").as_float()[:700]
+    small, large = judge_images(digits), judge_images(digits, batch_size=700)
+    assert np.array_equal(small[0], large[0]) and np.array_equal(small[1], large[1])
+
+
+def test_the_judge_pools_before_its_relus_with_the_same_features():
+    """The judge's layers run pool-then-ReLU for speed; its weights were trained ReLU-then-pool, which must give the
+    same features bit for bit (the shipped reference FIDs and every saved metric depend on them)."""
+    judge = load_judge()
+    conv1, _, _, conv2, _, _, flatten, linear, _ = judge.body
+    relu, pool = torch.nn.ReLU(), torch.nn.MaxPool2d(2)
+    trained_order = torch.nn.Sequential(conv1, relu, pool, conv2, relu, pool, flatten, linear, relu)
+    digits = load_digits("mnist", "test").as_float()[:200].contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        assert torch.equal(judge.body(digits), trained_order(digits))
 
 
 def test_fid_orders_real_blurred_and_noise():

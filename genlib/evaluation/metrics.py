@@ -68,10 +68,10 @@ def inception_score(probs: np.ndarray, eps: float = 1e-12) -> float:
     return float(np.exp(kl.mean()))
 
 
-def sample_quality(features: np.ndarray, probs: np.ndarray, reference_features: np.ndarray) -> dict:
-    """The sample metrics shown everywhere: FID against the reference, coverage, confidence, IS."""
+def sample_quality(features: np.ndarray, probs: np.ndarray, reference_stats: tuple[np.ndarray, np.ndarray]) -> dict:
+    """The sample metrics shown everywhere: FID against the reference's feature_stats, coverage, confidence, IS."""
     return {
-        "fid": fid(features, reference_features),
+        "fid": frechet_distance(*feature_stats(features), *reference_stats),
         "classes_covered": classes_covered(probs),
         "class_kl": class_kl(probs),
         "confident_rate": confident_rate(probs),

@@ -26,9 +26,11 @@ class JudgeOutput(NamedTuple):
 class Classifier(nn.Module):
     def __init__(self, cfg: ClassifierConfig | None = None):
         super().__init__()
+        # pooling before ReLU: the two commute exactly, and ReLU then touches a quarter of the values (the judge
+        # scores every epoch of every run); the layers keep their indices, so saved weights load unchanged
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 14x14
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 7x7
+            nn.Conv2d(1, 32, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),   # 14x14
+            nn.Conv2d(32, 64, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),  # 7x7
             nn.Flatten(), nn.Linear(64 * 7 * 7, FEATURE_DIM), nn.ReLU(),
         )
         self.dropout = nn.Dropout(0.3)
