@@ -1,4 +1,4 @@
-"""Which device to train on: cuda, then mps, then cpu, unless the user says otherwise."""
+"""Which device to train on (cuda, then mps, then cpu, unless the user says otherwise) and how it computes."""
 from __future__ import annotations
 
 import contextlib
@@ -59,3 +59,32 @@ def flush_denormals():
         yield
     finally:
         torch.set_flush_denormal(was_flushing)
+
+
+STEP_PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def bf16_is_native(device: torch.device) -> bool:
+    """Whether this device multiplies bf16 matrices in hardware, so that a bf16 step beats an fp32 one: a CPU
+    with AVX512-BF16 or AMX (torch.cpu names its probes privately, hence the guards). GPUs answer no: a small
+    model's step there waits on kernel launches, not arithmetic, and none has been measured."""
+    if device.type != "cpu":
+        return False
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+
+
+def resolve_step_precision(setting: str, device: torch.device) -> str:
+    """"fp32" or "bf16": the precision of a training step's matrix products; "auto" is bf16 where it is native."""
+    if setting == "auto":
+        return "bf16" if bf16_is_native(device) else "fp32"
+    if setting == "bf16" and device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"step_precision bf16 runs on cpu or cuda, not {device.type}; use fp32 or auto.",
+                          "step_precision")
+    return setting
+
+
+def step_autocast(precision: str, device: torch.device):
+    """The context of a training step's forward pass: bf16 autocast, or none for fp32. Autocast is thread-local:
+    the app's page threads beside a training thread keep computing in fp32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()

@@ -1,10 +1,12 @@
 import dataclasses
+import math
 import threading
 
 import pytest
 import torch
 
 from genlib.models import ClassifierConfig, GANConfig, VAE, VAEConfig
+from genlib.models.vae import EVAL_BATCH
 from genlib.runs.store import Run
 from genlib.training.configs import ClassifierTrainConfig, GANTrainConfig, VAETrainConfig
 from genlib.training.progress import EpochDone, Progress
@@ -77,16 +79,17 @@ def test_stop_flag_is_honoured_within_a_batch(tmp_path, device):
 
 
 CLASSIFIER = ClassifierTrainConfig(epochs=3, train_limit=512, batch_size=128)
-RESUMABLE = {  # kind: (model config, training config, the model to compare)
-    "vae": (SMALL_VAE, vae_cfg(epochs=3), "vae"),
-    "gan": (GANConfig(arch="small"), GANTrainConfig(epochs=3, train_limit=256, metric_samples=0), "G"),
-    "classifier": (ClassifierConfig(), CLASSIFIER, "classifier"),
+RESUMABLE = {  # name: (kind, model config, training config, the model to compare)
+    "vae-bf16": ("vae", SMALL_VAE, vae_cfg(epochs=3, step_precision="bf16"), "vae"),
+    "vae-fp32": ("vae", SMALL_VAE, vae_cfg(epochs=3, step_precision="fp32"), "vae"),
+    "gan": ("gan", GANConfig(arch="small"), GANTrainConfig(epochs=3, train_limit=256, metric_samples=0), "G"),
+    "classifier": ("classifier", ClassifierConfig(), CLASSIFIER, "classifier"),
 }
 
 
-@pytest.mark.parametrize("kind", RESUMABLE)
-def test_stopped_run_resumes_to_the_same_weights(tmp_path, device, kind):
-    model_cfg, train_cfg, name = RESUMABLE[kind]
+@pytest.mark.parametrize("case", RESUMABLE)
+def test_stopped_run_resumes_to_the_same_weights(tmp_path, device, case):
+    kind, model_cfg, train_cfg, name = RESUMABLE[case]
     train_cfg = dataclasses.replace(train_cfg, device=device)
     straight = cpu_weights(fit(kind, model_cfg, train_cfg).models[name])
     stop = threading.Event()
@@ -102,9 +105,12 @@ def test_stopped_run_resumes_to_the_same_weights(tmp_path, device, kind):
     assert all(torch.equal(straight[k], weights[k]) for k in straight)
 
 
-# epoch 1 makes 4 training steps, 1 training-set and 2 test-set evaluation batches (7 loss calls);
-# the poison starts in epoch 2's training, or in its evaluation
-@pytest.mark.parametrize("healthy_calls", [7, 7 + 4 + 1])
+# epoch 1 calls the loss in its 4 training steps and in its evaluation batches: 1 of the 512 training images and
+# those of the 10,000 test images; the poison starts in epoch 2's training, or in its evaluation
+EPOCH_1_CALLS = 4 + 1 + math.ceil(10_000 / EVAL_BATCH)
+
+
+@pytest.mark.parametrize("healthy_calls", [EPOCH_1_CALLS, EPOCH_1_CALLS + 4 + 1])
 def test_nan_loss_stops_the_run_and_keeps_the_last_good_epoch(tmp_path, monkeypatch, healthy_calls):
     original = VAE.loss
     calls = {"n": 0}

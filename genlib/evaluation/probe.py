@@ -12,6 +12,7 @@ import torch
 
 from ..data import load_digits
 from ..models import VAE
+from ..models.vae import bernoulli_nll
 from . import metrics
 from .judge import judge_images
 
@@ -31,7 +32,7 @@ def encode_one(vae: VAE, image: np.ndarray) -> Encoding:
     x = torch.tensor(np.asarray(image), dtype=torch.float32).reshape(1, 1, 28, 28)  # a copy: inputs may be read-only
     mu, logvar = vae.encode(x)
     logits = vae.decoder(mu)
-    nats = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum").item()
+    nats = bernoulli_nll(logits, x).item()
     return Encoding(mu[0].double().numpy(), logvar[0].double().numpy(), torch.sigmoid(logits)[0], nats)
 
 

@@ -14,6 +14,7 @@ import typing
 from dataclasses import dataclass
 
 from ..data import DATASETS
+from ..devices import STEP_PRECISIONS
 from ..errors import ConfigError
 from ..models import ClassifierConfig, GANConfig, VAEConfig
 
@@ -30,11 +31,15 @@ class VAETrainConfig:
     train_limit: int | None = None    # use only the first N training images (none: all of them)
     dataset: str = "mnist"            # mnist (bundled) or fashion-mnist (downloaded once)
     metric_samples: int = 1000        # prior samples the judge scores each epoch (0: none); FID within noise of 2000
+    step_precision: str = "auto"      # a training step's matrix products: fp32, bf16 or auto (bf16 on CPUs with it)
 
     def validate(self) -> None:
         _check_common(self)
         _check_number("kl_weight", self.kl_weight, low=0.0, high=1e4)
         _check_number("kl_warmup_epochs", self.kl_warmup_epochs, low=0.0, high=1e4)
+        if self.step_precision not in STEP_PRECISIONS:
+            raise ConfigError(f"step_precision must be one of {', '.join(STEP_PRECISIONS)}, got "
+                              f"{self.step_precision!r}.", "step_precision")
 
 
 @dataclass

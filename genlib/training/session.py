@@ -32,7 +32,8 @@ class FitResult:
 class RunSession:
     """Bookkeeping shared by the loops: the run folder, the history and how a fit ends."""
 
-    def __init__(self, kind, model_settings: dict, train_cfg, run_dir, report, stop, device):
+    def __init__(self, kind, model_settings: dict, train_cfg, run_dir, report, stop, device, **facts):
+        """facts: how this machine runs the settings (e.g. step_precision), kept in a new run's provenance."""
         self.report = report or (lambda event: None)
         self.stop = stop or threading.Event()  # never set: the fit runs to its end
         self.run = None
@@ -52,7 +53,7 @@ class RunSession:
             self.resume_state = load_tensors(state_path)
             self.prior_steps = run.steps()
         else:
-            run = Run.create(run_dir, kind, model_settings, asdict(train_cfg), provenance(device))
+            run = Run.create(run_dir, kind, model_settings, asdict(train_cfg), provenance(device, **facts))
         self.run = run
 
     @property
@@ -86,9 +87,9 @@ def _with_defaults(kind: str, settings: dict) -> dict:
         return settings
 
 
-def provenance(device: torch.device) -> dict:
+def provenance(device: torch.device, **facts) -> dict:
     return {
-        "genlib": __version__, "torch": torch.__version__, "device": describe(device),
+        "genlib": __version__, "torch": torch.__version__, "device": describe(device), **facts,
         "host": platform.node(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 

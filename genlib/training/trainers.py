@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data import load_digits, shuffled_batches
+from ..devices import resolve_step_precision, step_autocast
 from ..errors import ConfigError
 from ..images import grid
 from ..models import Classifier, Discriminator, Generator, VAE
@@ -37,6 +38,7 @@ class Trainer:
     """What the trainers share: the resident training images, batches in a seeded order, train mode, weights."""
     drop_last = False         # whether an epoch drops its last, partial batch
     keep_every_epoch = False  # keep the weights of every epoch, or only the last one's
+    step_precision = "fp32"   # of the matrix products in a training step (a VAE's may be bf16)
 
     def __init__(self, cfg, device, x_train: torch.Tensor):
         self.cfg, self.device, self.x_train = cfg, device, x_train
@@ -78,12 +80,16 @@ class VAETrainer(Trainer):
         self.fixed_z = torch.randn(GRID_SIZE, model_cfg.latent_dim,
                                    generator=torch.Generator().manual_seed(FIXED_NOISE_SEED)).to(device)
         self.weight = 0.0
+        self.step_precision = resolve_step_precision(cfg.step_precision, device)
 
     def step(self, epoch: int, i: int, idx: torch.Tensor, noise_gen: torch.Generator):
-        # optimise the negative ELBO (kl_weight 0: reconstruction alone)
+        # optimise the negative ELBO (kl_weight 0: reconstruction alone); the forward pass in the step's precision
+        # (bf16 where native: its matrix products are most of a step), the loss in fp32
         x = self.images_at(idx)
         self.weight = kl_weight_at((epoch - 1) * self.steps_per_epoch + i - 1, self.cfg.kl_weight, self.warmup_steps)
-        loss = self.model.loss(x, self.model(x, noise_gen), self.weight)
+        with step_autocast(self.step_precision, self.device):
+            out = self.model(x, noise_gen)
+        loss = self.model.loss(x, out.float(), self.weight)
         self.opt.zero_grad(set_to_none=True)
         loss.total.backward()
         self.opt.step()
