@@ -1,4 +1,4 @@
-"""python -m genlib bench: our loops beside the classic loops they replace, in one process and one run.
+"""python -m genlib bench: our loops beside the classic loops they replace, in one process and one run, taking turns.
 
 Speed is only ever reported as a ratio to a reference measured here and now, on the same machine.
 """
@@ -22,23 +22,28 @@ from . import classic_loops
 
 MNIST_STEPS_AT_64 = 60000 // 64
 PHASES = ("steps", "eval", "metrics", "save")
+VAE_ROUNDS = 3  # alternating runs of each side in the VAE row
 
 
-def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> tuple[float, list[dict]]:
-    """Wall seconds of a whole CLI-like run (data, models, every epoch with its extras and saves) and its
-    per-epoch phase times."""
+def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> list[dict]:
+    """A CLI-like run into a run folder; each epoch's wall seconds (steps, evaluation, metrics and save: from the
+    epoch's start to its files written) and its phases."""
     from ..training.progress import EpochDone
 
-    phases = []
+    times = []
 
     def report(event):
         if isinstance(event, EpochDone):
-            phases.append({**{p: event.record[f"{p}_seconds"] for p in PHASES[:-1]}, "save": event.save_seconds})
+            phases = {p: event.record[f"{p}_seconds"] for p in PHASES[:-1]}
+            times.append({"seconds": event.seconds, **phases, "save": event.save_seconds})
 
     with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
         fit(kind, model_cfg, dataclasses.replace(train_cfg, epochs=epochs), f"{folder}/run", report)
-        return time.perf_counter() - started, phases
+    return times
+
+
+def _examples_vae_epochs(device: torch.device, epochs: int) -> list[dict]:
+    return [{"seconds": s} for s in classic_loops.examples_vae_epochs(epochs, device)[0]]
 
 
 def in_fresh_thread(fn, *args):
@@ -56,19 +61,30 @@ def in_fresh_thread(fn, *args):
     return out["value"]
 
 
-def steady_state(run) -> float:
-    """Seconds per epoch once started: (4-epoch wall time - 2-epoch wall time) / 2, so start-up cancels.
+def alternating_epochs(sides: dict, rounds: int, epochs: int = 4) -> dict[str, list[list[dict]]]:
+    """Steady-state epochs of each side: `rounds` runs of `epochs` epochs each, less each run's first epoch (which
+    pays for warming up: caches, the judge's first load). The sides take turns run by run, so a slow spell of
+    the machine (a shared 2-core VM whose pace drifts by up to 2x within minutes) falls on both sides.
 
-    A 1-epoch run first pays what only a process's first run pays (imports, reading the data, loading the
-    judge): left in the 4-epoch run, it would count as two epochs' worth of time."""
-    run(1)
-    return (run(4) - run(2)) / 2
+    sides: name -> run(epochs) returning its epochs as dicts with their wall "seconds". Returns, by side, the
+    epochs of each round.
+    """
+    out = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, run in sides.items():
+            out[name].append(run(epochs)[1:])
+    return out
 
 
-def breakdown(phases: list[dict]) -> dict:
-    """Mean seconds per phase over the epochs after the first (which warms caches up)."""
-    later = phases[1:] or phases
-    return {p: float(np.mean([e[p] for e in later])) for p in PHASES}
+def seconds_per_epoch(rounds: list[list[dict]]) -> float:
+    """The median wall seconds of an epoch over all the rounds' epochs."""
+    return float(np.median([e["seconds"] for epochs in rounds for e in epochs]))
+
+
+def breakdown(rounds: list[list[dict]]) -> dict:
+    """Mean seconds per phase over all the rounds' epochs."""
+    epochs = [e for r in rounds for e in r]
+    return {p: float(np.mean([e[p] for e in epochs])) for p in PHASES} if epochs else {}
 
 
 def _vae_row(device: torch.device, quick: bool) -> dict:
@@ -77,17 +93,21 @@ def _vae_row(device: torch.device, quick: bool) -> dict:
     if quick:  # a slice of an epoch: checks it runs and matches, times nothing worth printing
         ref_times, ref_loss = classic_loops.examples_vae_epochs(1, device, max_batches=50)
         result = fit("vae", model, dataclasses.replace(train, epochs=1))
-        ref_s, ours_s, parts = ref_times[0], result.epochs[0]["seconds"], {}
+        ref_s, ours_s, round_ratios, parts = ref_times[0], result.epochs[0]["seconds"], [], {}
     else:
-        ref_s = steady_state(lambda n: sum(in_fresh_thread(classic_loops.examples_vae_epochs, n, device)[0]))
-        ours_s = steady_state(lambda n: in_fresh_thread(_fit_epochs, "vae", model, train, n)[0])
-        parts = breakdown(in_fresh_thread(_fit_epochs, "vae", model, train, 3)[1])
+        rounds = alternating_epochs({"reference": lambda n: in_fresh_thread(_examples_vae_epochs, device, n),
+                                     "ours": lambda n: in_fresh_thread(_fit_epochs, "vae", model, train, n)},
+                                    VAE_ROUNDS)
+        ref_rounds, ours_rounds = rounds["reference"], rounds["ours"]
+        ref_s, ours_s, parts = seconds_per_epoch(ref_rounds), seconds_per_epoch(ours_rounds), breakdown(ours_rounds)
+        round_ratios = [seconds_per_epoch([r]) / seconds_per_epoch([o]) for r, o in zip(ref_rounds, ours_rounds)]
         ref_loss = in_fresh_thread(classic_loops.examples_vae_epochs, 10, device)[1]
         result = in_fresh_thread(fit, "vae", model, dataclasses.replace(train, epochs=10, metric_samples=0))
     ours_loss = result.epochs[-1]["test_recon"] + result.epochs[-1]["test_kl"]
     tolerance = 5.0 if quick else 1.0
-    return {"task": "VAE 784-400-20 MLP, batch 128 (pytorch/examples), whole epoch", "reference_s": ref_s,
-            "ours_s": ours_s, "breakdown": parts, "reference_test_loss": ref_loss, "ours_test_loss": ours_loss,
+    return {"task": "VAE 784-400-20 MLP, batch 128 (pytorch/examples), whole epoch",
+            "reference_s": ref_s, "ours_s": ours_s, "round_ratios": round_ratios, "breakdown": parts,
+            "reference_test_loss": ref_loss, "ours_test_loss": ours_loss,
             "match": abs(ref_loss - ours_loss) <= tolerance, "match_rule": f"test loss within {tolerance} nat"}
 
 
@@ -112,8 +132,8 @@ def _small_gan_row(device: torch.device, quick: bool) -> dict:
         result = fit("gan", model, dataclasses.replace(train, epochs=1, metric_samples=0))
         ours_s, parts, finite = result.epochs[0]["seconds"], {}, bool(np.isfinite(result.steps["d_loss"]).all())
     else:
-        ours_s = steady_state(lambda n: in_fresh_thread(_fit_epochs, "gan", model, train, n)[0])
-        parts, finite = breakdown(in_fresh_thread(_fit_epochs, "gan", model, train, 3)[1]), True
+        rounds = alternating_epochs({"ours": lambda n: in_fresh_thread(_fit_epochs, "gan", model, train, n)}, 1, 3)
+        ours_s, parts, finite = seconds_per_epoch(rounds["ours"]), breakdown(rounds["ours"]), True
     return {"task": "GAN small arch, batch 64 (ours only), whole epoch", "reference_s": None, "ours_s": ours_s,
             "breakdown": parts, "match": finite, "match_rule": "finite losses"}
 
@@ -162,12 +182,14 @@ def run_bench(device: str | None = None, quick: bool = False, report=lambda text
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster) | ours: steps / eval / metrics / save (s) "
+    lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster; rounds) | ours: steps / eval / metrics / save (s) "
              "| extras share | device | results match |", "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |"]
     for r in rows:
         ref = f"{r['reference_s']:.2f}" if r["reference_s"] else "-"
         ours = f"{r['ours_s'] * 1000:.1f} ms" if r["task"].startswith("interactive") else f"{r['ours_s']:.2f}"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] else "-"
+        if len(r.get("round_ratios") or []) > 1:  # the spread of the alternating rounds
+            ratio += f" ({min(r['round_ratios']):.2f}-{max(r['round_ratios']):.2f})"
         parts = r.get("breakdown") or {}
         split = " / ".join(f"{parts[p]:.2f}" for p in PHASES) if parts else "-"
         extras = f"{1 - parts['steps'] / sum(parts.values()):.0%}" if parts else "-"
