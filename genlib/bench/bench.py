@@ -1,4 +1,4 @@
-"""python -m genlib bench: our loops beside the classic loops they replace, in one process and one run, taking turns.
+"""python -m genlib bench: our loops beside the classic loops they replace, taking turns in one process and run.
 
 Speed is only ever reported as a ratio to a reference measured here and now, on the same machine.
 """
@@ -182,8 +182,9 @@ def run_bench(device: str | None = None, quick: bool = False, report=lambda text
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster; rounds) | ours: steps / eval / metrics / save (s) "
-             "| extras share | device | results match |", "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |"]
+    lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster; rounds) "
+             "| ours: steps / eval / metrics / save (s) | extras share | device | results match |",
+             "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |"]
     for r in rows:
         ref = f"{r['reference_s']:.2f}" if r["reference_s"] else "-"
         ours = f"{r['ours_s'] * 1000:.1f} ms" if r["task"].startswith("interactive") else f"{r['ours_s']:.2f}"
