@@ -131,3 +131,51 @@ def test_a_kill_between_saving_state_and_history_keeps_a_matching_resume_point(t
     result = fit("vae", model, cfg, tmp_path / "r")
     assert result.status == "complete" and [e["epoch"] for e in result.epochs] == [1, 2, 3]
     assert [p.name for p in (tmp_path / "r").glob("state_*.pt")] == ["state_003.pt"]
+
+
+# ---- epochs written beside the next epoch's training (genlib.training.writer) ----
+
+def test_an_epoch_is_written_as_it_was_when_it_finished(tmp_path):
+    """The writer works while the next epoch's steps change the live tensors in place: it must be given copies."""
+    import threading
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from genlib.models import VAEConfig
+    from genlib.training.configs import VAETrainConfig
+    from genlib.training.progress import StepLog
+    from genlib.training.session import RunSession
+
+    session = RunSession("vae", asdict(VAEConfig()), VAETrainConfig(), tmp_path / "r", None, None, torch.device("cpu"))
+    exp_avg, held = torch.zeros(1000), threading.Event()
+    session.writer.submit(held.wait)  # the writer is busy, so the next step's change comes before the write
+    session.save_epoch({"epoch": 1}, np.zeros((8, 8), np.uint8), {"model": {"w": torch.ones(3)}},
+                       {"opt": {"exp_avg": exp_avg}}, StepLog(("loss",)), keep_every_epoch=False)
+    exp_avg.add_(1)  # the next optimiser step
+    held.set()
+    session.finish("complete", "", StepLog(("loss",)), {})
+    run = Run(tmp_path / "r")
+    assert torch.equal(load_tensors(run.state_path(1))["opt"]["exp_avg"], torch.zeros(1000))
+    assert run.history()["status"] == "complete" and run.epochs_done() == 1
+
+
+def test_a_failed_epoch_write_ends_training_with_its_error_and_no_later_epoch_is_listed(tmp_path, monkeypatch):
+    from genlib.models import VAEConfig
+    from genlib.training.configs import VAETrainConfig
+    from genlib.training.fit import fit
+
+    written = Run.save_epoch
+
+    def disk_full_at_epoch_2(self, epoch, *args, **kwargs):
+        if epoch == 2:
+            raise OSError(28, "No space left on device")
+        return written(self, epoch, *args, **kwargs)
+
+    monkeypatch.setattr(Run, "save_epoch", disk_full_at_epoch_2)
+    cfg = VAETrainConfig(metric_samples=0, epochs=4, train_limit=256, device="cpu")
+    with pytest.raises(OSError, match="No space left on device"):
+        fit("vae", VAEConfig(latent_dim=3, hidden=32), cfg, tmp_path / "r")
+    run = Run(tmp_path / "r")
+    assert run.epochs_done() == 1 and run.resume_state_path() == run.state_path(1)  # nothing after the failure
+    assert not run.state_path(3).exists() and not run.state_path(4).exists()

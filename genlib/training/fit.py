@@ -2,9 +2,10 @@
 
 The CLI, the app's jobs and the shipped-run plan all call it. Every kind runs through the same epoch loop
 below; a Trainer (trainers.py) supplies only what differs. Training reports through one callback
-(Progress every LOG_EVERY iterations, EpochDone after each saved epoch), checks the stop flag every batch,
-is seeded from the config, and returns a FitResult. With a run folder, every finished epoch is saved;
-training again into a run that has a resume state continues from its last finished epoch.
+(Progress every LOG_EVERY iterations, EpochDone after each finished epoch), checks the stop flag every batch,
+is seeded from the config, and returns a FitResult. With a run folder, every finished epoch is saved (its
+files land while the next epoch trains, all of them before fit returns); training again into a run that has a
+resume state continues from its last finished epoch.
 """
 from __future__ import annotations
 
@@ -38,14 +39,17 @@ def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -
         order_gen = torch.Generator().manual_seed(train_cfg.seed)      # batch order (CPU)
         noise_gen = torch.Generator(device).manual_seed(train_cfg.seed)  # sampling inside the step
         log = StepLog(trainer.series)
-        # the global stream (dropout) is seeded too, inside a fork so the caller's random state is left alone
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(train_cfg.seed)
-            if session.resume_state:
-                restore_state(session.resume_state, trainer.parts, order_gen, noise_gen)
-            status, message = _train_epochs(trainer, session, log, order_gen, noise_gen,
-                                            _epoch_metrics(kind, train_cfg))
-    return session.finish(status, message, log, trainer.models)
+        try:
+            # the global stream (dropout) is seeded too, inside a fork so the caller's random state is left alone
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(train_cfg.seed)
+                if session.resume_state:
+                    restore_state(session.resume_state, trainer.parts, order_gen, noise_gen)
+                status, message = _train_epochs(trainer, session, log, order_gen, noise_gen,
+                                                _epoch_metrics(kind, train_cfg))
+            return session.finish(status, message, log, trainer.models)
+        finally:
+            session.close()
 
 
 def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_gen, score) -> tuple[str, str]:
@@ -78,7 +82,7 @@ def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_g
         if record_diverged(record):
             return "diverged", end_message("diverged", epoch)
 
-        # save: weights, resume state and grid, then the history (the commit point)
+        # save: weights, resume state and grid, then the history (the commit point), written beside the next epoch
         session.save_epoch(record, img, trainer.weights(), training_state(trainer.parts, order_gen, noise_gen),
                            log, trainer.keep_every_epoch)
         clock.append(time.perf_counter())

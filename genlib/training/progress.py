@@ -19,10 +19,10 @@ class Progress:
 
 @dataclass
 class EpochDone:
-    """Sent after each epoch has been saved."""
+    """Sent after each epoch, once it is handed to the writer (its files land while the next epoch trains)."""
     epoch: int
     epochs: int
-    seconds: float         # the whole epoch: steps, evaluation, metrics and the save
+    seconds: float         # the whole epoch: steps, evaluation, metrics and handing its files to the writer
     record: dict           # the epoch's history record: time per phase, losses, metrics
     grid: np.ndarray       # the fixed-noise / fixed-latent sample grid, uint8
     save_seconds: float = 0.0
