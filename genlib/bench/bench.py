@@ -27,7 +27,8 @@ VAE_ROUNDS = 3  # alternating runs of each side in the VAE row
 
 def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> list[dict]:
     """A CLI-like run into a run folder; each epoch's wall seconds (steps, evaluation, metrics and save: from the
-    epoch's start to its files written) and its phases."""
+    epoch's start to its files handed to the writer, which writes them while the next epoch trains) and its
+    phases."""
     from ..training.progress import EpochDone
 
     times = []

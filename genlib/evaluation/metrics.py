@@ -32,9 +32,10 @@ def frechet_distance(mu1, cov1, mu2, cov2) -> float:
     return float(max(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * trace_root, 0.0))
 
 
-def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """FID (classifier features): the Fréchet distance between Gaussians fitted to two feature sets."""
-    return frechet_distance(*feature_stats(features_a), *feature_stats(features_b))
+def fid(features: np.ndarray, reference_stats: tuple[np.ndarray, np.ndarray]) -> float:
+    """FID (classifier features): the Fréchet distance between a Gaussian fitted to the features and the reference's
+    (its feature_stats, computed once: the reference side never changes)."""
+    return frechet_distance(*feature_stats(features), *reference_stats)
 
 
 def class_histogram(probs: np.ndarray) -> np.ndarray:
@@ -69,9 +70,9 @@ def inception_score(probs: np.ndarray, eps: float = 1e-12) -> float:
 
 
 def sample_quality(features: np.ndarray, probs: np.ndarray, reference_stats: tuple[np.ndarray, np.ndarray]) -> dict:
-    """The sample metrics shown everywhere: FID against the reference's feature_stats, coverage, confidence, IS."""
+    """The sample metrics shown everywhere: FID against the reference, coverage, confidence, IS."""
     return {
-        "fid": frechet_distance(*feature_stats(features), *reference_stats),
+        "fid": fid(features, reference_stats),
         "classes_covered": classes_covered(probs),
         "class_kl": class_kl(probs),
         "confident_rate": confident_rate(probs),
