@@ -17,17 +17,17 @@ from ..devices import describe, pick_device
 from ..evaluation import latent
 from ..models import GANConfig, VAE, VAEConfig
 from ..training.configs import GANTrainConfig, VAETrainConfig
-from ..training.fit import fit
+from ..training.fit import PHASES as RECORDED_PHASES, fit
 from . import classic_loops
 
 MNIST_STEPS_AT_64 = 60000 // 64
-PHASES = ("steps", "eval", "metrics", "save")
+PHASES = RECORDED_PHASES + ("save",)  # an epoch's parts: its record times all but the save, EpochDone that
 VAE_ROUNDS = 3  # alternating runs of each side in the VAE row
 
 
 def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> list[dict]:
-    """A CLI-like run into a run folder; each epoch's wall seconds (steps, evaluation, metrics and save: from the
-    epoch's start to its files handed to the writer, which writes them while the next epoch trains) and its
+    """A CLI-like run into a run folder; each epoch's wall seconds (steps, evaluation, grid, metrics and save: from
+    the epoch's start to its files handed to the writer, which writes them while the next epoch trains) and its
     phases."""
     from ..training.progress import EpochDone
 
@@ -35,7 +35,7 @@ def _fit_epochs(kind: str, model_cfg, train_cfg, epochs: int) -> list[dict]:
 
     def report(event):
         if isinstance(event, EpochDone):
-            phases = {p: event.record[f"{p}_seconds"] for p in PHASES[:-1]}
+            phases = {p: event.record[f"{p}_seconds"] for p in RECORDED_PHASES}
             times.append({"seconds": event.seconds, **phases, "save": event.save_seconds})
 
     with tempfile.TemporaryDirectory() as folder:
@@ -184,7 +184,7 @@ def run_bench(device: str | None = None, quick: bool = False, report=lambda text
 
 def table(rows: list[dict]) -> str:
     lines = ["| task | reference s/epoch | ours s/epoch | ratio (×faster; rounds) "
-             "| ours: steps / eval / metrics / save (s) | extras share | device | results match |",
+             f"| ours: {' / '.join(PHASES)} (s) | extras share | device | results match |",
              "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |"]
     for r in rows:
         ref = f"{r['reference_s']:.2f}" if r["reference_s"] else "-"

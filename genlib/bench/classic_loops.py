@@ -1,7 +1,8 @@
 """Faithful re-implementations of the classic loops ours replace, for side-by-side benchmarks only.
 
 - pytorch/examples VAE: a DataLoader over torchvision's MNIST with ToTensor, batch 128, `.item()` every
-  step, a test pass every epoch, the 784-400-20 MLP with a sigmoid output and summed BCE.
+  step, a test pass every epoch that saves a reconstruction strip, 64 prior samples saved after it, the
+  784-400-20 MLP with a sigmoid output and summed BCE.
 - The homework's GAN loop: a DataLoader with ToTensor + Normalize(0.5, 0.5), a `.item()` every iteration,
   the networks rebuilt from genlib's infogan architecture.
 Both read the bundled MNIST, decompressed into a temporary torchvision folder (no download).
@@ -42,11 +43,14 @@ class ExamplesVAE(nn.Module):
         self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
         self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
 
+    def decode(self, z):
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
     def forward(self, x):
         h = F.relu(self.fc1(x.view(-1, 784)))
         mu, logvar = self.fc21(h), self.fc22(h)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+        return self.decode(z), mu, logvar
 
 
 def examples_vae_loss(recon, x, mu, logvar):
@@ -58,6 +62,7 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
     """Seconds per epoch and the final test loss (nats per image) of the pytorch/examples loop."""
     from torch.utils.data import DataLoader
     from torchvision import transforms
+    from torchvision.utils import save_image
 
     torch.manual_seed(seed)
     with tempfile.TemporaryDirectory(prefix="genlib-ref-", ignore_cleanup_errors=True) as root:
@@ -83,11 +88,16 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
             model.eval()
             test_loss = 0.0
             with torch.no_grad():
-                for data, _ in test:
+                for i, (data, _) in enumerate(test):
                     data = data.to(device)
                     recon, mu, logvar = model(data)
                     test_loss += examples_vae_loss(recon, data, mu, logvar).item()
-            test_loss /= len(test.dataset)
+                    if i == 0:  # the first 8 test digits above their reconstructions
+                        save_image(torch.cat([data[:8], recon.view(-1, 1, 28, 28)[:8]]).cpu(), f"{root}/recon.png",
+                                   nrow=8)
+                test_loss /= len(test.dataset)
+                save_image(model.decode(torch.randn(64, 20, device=device)).view(64, 1, 28, 28).cpu(),
+                           f"{root}/sample.png")
             times.append(time.perf_counter() - started)
         return times, test_loss
 

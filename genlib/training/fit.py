@@ -21,7 +21,7 @@ from .session import FitResult, RunSession, diverged, end_message, record_diverg
 from .trainers import TRAINERS
 
 LOG_EVERY = 50  # iterations between host syncs and progress reports
-PHASES = ("steps", "eval", "metrics")  # timed in each epoch's record; the save that follows is timed in EpochDone
+PHASES = ("steps", "eval", "grid", "metrics")  # timed in each epoch's record; the save after them in EpochDone
 
 
 def fit(kind: str, model_cfg, train_cfg, run_dir=None, report=None, stop=None) -> FitResult:
@@ -56,7 +56,7 @@ def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_g
     """Train the remaining epochs; (status, message) says how it ended."""
     epochs, steps = trainer.cfg.epochs, trainer.steps_per_epoch
     for epoch in range(session.first_epoch, epochs + 1):
-        clock = [time.perf_counter()]  # the end of each phase: steps, evaluation, metrics, save
+        clock = [time.perf_counter()]  # the end of each phase: steps, evaluation, grid, metrics, save
         trainer.start_epoch(epoch)
         for i, idx in enumerate(trainer.batches(order_gen), 1):
             if session.stop.is_set():
@@ -70,8 +70,10 @@ def _train_epochs(trainer, session: RunSession, log: StepLog, order_gen, noise_g
                 session.report(Progress(epoch, epochs, i, steps, new))
         clock.append(time.perf_counter())
 
-        # evaluate: the trainer's record and grid, then the judge's metrics when the config asks for them
-        record, img = trainer.end_epoch({name: values[-steps:] for name, values in log.done.items()})
+        # evaluate: the trainer's record, its grid, then the judge's metrics when the config asks for them
+        record = trainer.end_epoch({name: values[-steps:] for name, values in log.done.items()})
+        clock.append(time.perf_counter())
+        img = trainer.epoch_grid()
         clock.append(time.perf_counter())
         if score is not None:
             record.update(score(trainer.sampler))
