@@ -37,3 +37,14 @@ def test_an_epoch_is_timed_phase_by_phase():
     parts = bench.breakdown([epochs])
     assert list(parts) == list(bench.PHASES)
     assert parts["eval"] == sum(e["eval"] for e in epochs) / 2
+
+
+def test_the_two_core_speedup_probe_restores_the_thread_count():
+    import torch
+
+    from genlib.bench import bench
+
+    threads = torch.get_num_threads()
+    speedup = bench.in_fresh_thread(bench.two_core_speedup, 20)
+    assert 0.3 < speedup < threads + 0.5  # a ratio of two timings of the same product, not a time
+    assert bench.in_fresh_thread(torch.get_num_threads) == threads == torch.get_num_threads()

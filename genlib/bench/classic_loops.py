@@ -67,7 +67,7 @@ def examples_vae_epochs(epochs: int, device: torch.device, max_batches: int | No
     torch.manual_seed(seed)
     with tempfile.TemporaryDirectory(prefix="genlib-ref-", ignore_cleanup_errors=True) as root:
         train = DataLoader(torchvision_mnist(True, transforms.ToTensor(), root), batch_size=128, shuffle=True)
-        test = DataLoader(torchvision_mnist(False, transforms.ToTensor(), root), batch_size=128)
+        test = DataLoader(torchvision_mnist(False, transforms.ToTensor(), root), batch_size=128, shuffle=True)
         model = ExamplesVAE().to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         times, test_loss = [], None
