@@ -197,7 +197,7 @@ class JobTable:
         return order
 
     def _time_left(self, job: JobState, now: float) -> float | None:
-        """After an epoch: whole epochs (steps, evaluation, metrics, save) at their measured length; before:
+        """After an epoch: whole epochs (steps, evaluation, grid, metrics, save) at their measured length; before:
         the pace of the steps so far, which cannot yet count the epoch's evaluation."""
         if job.epoch_records:
             per_epoch = float(np.mean(job.epoch_seconds))

@@ -22,7 +22,7 @@ class EpochDone:
     """Sent after each epoch, once it is handed to the writer (its files land while the next epoch trains)."""
     epoch: int
     epochs: int
-    seconds: float         # the whole epoch: steps, evaluation, metrics and handing its files to the writer
+    seconds: float         # the whole epoch: steps, evaluation, grid, metrics and handing its files to the writer
     record: dict           # the epoch's history record: time per phase, losses, metrics
     grid: np.ndarray       # the fixed-noise / fixed-latent sample grid, uint8
     save_seconds: float = 0.0
