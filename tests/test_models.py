@@ -1,8 +1,8 @@
 import pytest
 import torch
-from genlib.models import Discriminator, GANConfig, Generator, VAE, VAEConfig
 import torch.nn.functional as F
 
+from genlib.models import Discriminator, GANConfig, Generator, VAE, VAEConfig
 from genlib.models.vae import bernoulli_nll, kl_weight_at
 
 

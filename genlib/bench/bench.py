@@ -87,8 +87,9 @@ def two_core_speedup(repeats: int = 200) -> float:
     On this 2-core VM it reads about 1.8 while the host gives both vCPUs and 1.3-1.5 in the spells when the
     second one is contended, within minutes. Our epoch is all multi-core work and the reference's mostly its
     single-threaded DataLoader, so the bench prints it beside each round's ratio. Call it in a thread of its
-    own: a thread that has computed keeps an OpenMP team, and while two teams exist the runtime stops
-    spin-waiting, which made a training thread's small operations 6 -> 55 us here."""
+    own: a thread that has computed keeps an OpenMP team, and while another thread's team existed a training
+    thread's small operations took 55 us instead of 6 here (as they do with OMP_WAIT_POLICY=passive: the runtime
+    seems to stop spin-waiting)."""
     a, b = torch.randn(128, 784), torch.randn(784, 400)
     threads, seconds = torch.get_num_threads(), {}
     try:
