@@ -2,7 +2,7 @@
 import streamlit as st
 
 from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
-from labui import collapse_alarm, gan_compare, gan_slow_motion, gan_views, run_cache
+from labui import collapse_alarm, gan_compare, gan_homework, gan_slow_motion, gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
 from labui.training import live_panel
@@ -17,7 +17,8 @@ st.markdown(
     "below show one set of samples growing up. Scrub the epochs, compare them, and read the numbers beside them."
 )
 
-runs = sorted(run_cache.gan_runs(), key=lambda r: (not run_cache.is_shipped(r), r.path))
+# the homework's own run first (the page opens on it), then the other shipped runs, then the user's
+runs = sorted(run_cache.gan_runs(), key=lambda r: (not run_cache.is_homework(r), not run_cache.is_shipped(r), r.path))
 if not runs:
     st.info("No GAN runs yet: train one below.")
 else:
@@ -29,6 +30,7 @@ else:
         epochs = [r["epoch"] for r in records]
         refs = run_cache.reference_fids()
         floor, blurred = refs[REAL_ROW], refs[BLURRED_ROW]
+        gan_homework.homework_view(path, records, floor)
 
         epoch = st.select_slider("Epoch", options=epochs, value=epochs[-1], key=f"gan_epoch_{path}")
         record = records[epochs.index(epoch)]

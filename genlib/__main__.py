@@ -143,6 +143,8 @@ def cmd_train(args) -> int:
     model = parsed(model_cls, {**saved["model"], **given_settings(args, model_cls)})
     train = parsed(train_cls, {**saved["train"], **given_settings(args, train_cls)})
     result = fit(args.kind, model, train, run.path, TerminalProgress(), stop)
+    if "command" not in run.config()["provenance"]:  # how the run was made, in its own record (not its resumes)
+        run.add_provenance(command=" ".join(["python -m genlib", *sys.argv[1:]]))
     if result.status != "complete":
         print(f"error: {result.message}", file=sys.stderr)
         return 1
@@ -229,7 +231,8 @@ def cmd_eval(args) -> int:
 
 def cmd_pretrain(args) -> int:
     import time
-    from .runs.shipped import SHIPPED_DIR, plan, pretrain
+    from .pretrain import plan, pretrain
+    from .runs.store import SHIPPED_DIR
 
     started, stop = time.perf_counter(), threading.Event()
     with batch_engine(args, len(plan(args.device))) as engine:
@@ -267,8 +270,21 @@ COMMANDS = {"train": cmd_train, "sweep": cmd_sweep, "sample": cmd_sample, "eval"
             "list": cmd_list}
 
 
+# glibc's malloc, for the commands that train: read at process start, so the CLI starts again with them. By
+# default it hands freed blocks back to the system and maps them afresh (zeroed, page by page) when the next step
+# asks: an infogan step allocates and frees gradients of 25 MiB (its 6272x1024 layers') several times, and those
+# page faults took a third of the CPU here (a step 270-326 -> 199-224 ms, docs/benchmarks.md). Blocks up to
+# 32 MiB (glibc's largest threshold) come from the heap, and up to 1 GiB of freed heap stays mapped.
+TRAINING_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+                   "MALLOC_TOP_PAD_": str(64 << 20)}
+TRAINING_COMMANDS = ("train", "sweep", "pretrain")
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None and args.command in TRAINING_COMMANDS and not TRAINING_MALLOC.items() <= os.environ.items():
+        os.environ.update(TRAINING_MALLOC)
+        os.execv(sys.executable, [sys.executable, "-m", "genlib", *sys.argv[1:]])
     import torch
     torch.set_num_threads(os.cpu_count() or 1)  # the CLI owns the machine: use every core
     try:

@@ -13,6 +13,7 @@ from genlib import images
 from genlib.data import Digits, load_digits
 from genlib.evaluation import evaluate, latent
 from genlib.evaluation.references import reference_fids as _reference_fids
+from genlib.pretrain import HOMEWORK_GAN
 from genlib.runs import loading
 from genlib.runs.store import CHECKPOINTS_DIR, Run, scan_runs, user_runs_dir
 
@@ -106,6 +107,11 @@ def is_shipped(run) -> bool:
     return Run(run.path).is_shipped()
 
 
+def is_homework(run) -> bool:
+    """The shipped run of the homework's own GAN (its conv nets, 50 epochs)."""
+    return is_shipped(run) and Path(run.path).name == HOMEWORK_GAN
+
+
 def vae_runs() -> list:
     """Every VAE run with at least one finished epoch that this app is not training right now."""
     from labui.jobs import training_into
@@ -125,6 +131,11 @@ def gan_loss(run_dir: str, stamp: float) -> str:
 
 def history(run_dir: str) -> dict:
     return Run(run_dir).history()
+
+
+def provenance(run_dir: str) -> dict:
+    """How a run was made: device, CPU, command, timings (what its config recorded)."""
+    return Run(run_dir).config().get("provenance", {})
 
 
 @st.cache_data(show_spinner=False)

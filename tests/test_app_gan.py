@@ -11,7 +11,7 @@ from apptest_helpers import (chart_titles, open_view, opened_page,
 from conftest import ROOT
 from genlib import images
 from genlib.runs.store import Run
-from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import SHIPPED_DIR
 
 
 def shipped_gan() -> Run:
@@ -139,3 +139,18 @@ def test_loss_charts_name_their_series_and_axes(gan_page):
     assert outputs["layout"]["yaxis"]["title"]["text"] == "probability 'real'"
     assert [t["name"] for t in outputs["data"]] == ["D(x) on real digits", "D(G(z)) on generated digits"]
     assert [t["name"] for t in specs["D and G loss per iteration"]["data"]] == ["D loss", "G loss"]
+
+
+def test_the_page_compares_epoch_10_with_the_last_beside_their_numbers(gan_page):
+    at = gan_page
+    run = shipped_gan()
+    last = run.epochs_done()
+    assert f"The homework's comparison: epoch 10 against epoch {last}" in [h.value for h in at.subheader]
+    captions = [img.proto.imgs[0].caption for img in at.get("image")]
+    assert "after epoch 10" in captions and f"after epoch {last}" in captions
+    ten, final = run.history()["epochs"][9], run.history()["epochs"][-1]
+    text = " ".join(m.value for m in at.markdown)
+    for r in (ten, final):  # each grid's numbers, and the sentence quoting both FIDs
+        assert f"FID **{r['fid']:.0f}** · **{r['classes_covered']}** of 10 classes" in text
+    assert f"{ten['fid']:.0f} to {final['fid']:.0f}" in text or f"{ten['fid']:.0f} → {final['fid']:.0f}" in text
+    assert "Avg one epoch time: 19.02" in " ".join(c.value for c in at.caption)

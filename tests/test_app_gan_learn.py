@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import captions, open_view, opened_page
 from conftest import ROOT
-from genlib.runs.shipped import GAN_VARIANTS, SHIPPED_DIR
+from genlib.pretrain import GAN_VARIANTS
+from genlib.runs.store import SHIPPED_DIR
 from genlib.runs.store import Run
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import (captions, chart_titles, open_view,
                              opened_page, progress_shows, rerun_until, stop_and_get_run)
 from conftest import ROOT
-from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import SHIPPED_DIR
 from genlib.runs.store import Run, user_runs_dir
 
 VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies"]

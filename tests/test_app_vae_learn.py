@@ -13,7 +13,7 @@ from PIL import Image
 from apptest_helpers import captions, open_view, opened_page
 from vae_learn_helpers import z2_hole
 from genlib.data import load_digits
-from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import SHIPPED_DIR
 
 SWEEP_KEY = "vae_beta_16_mlp"
 Z2_SWEEP_KEY = "vae_beta_2_mlp"

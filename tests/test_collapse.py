@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT
 from genlib.evaluation import collapse
-from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import SHIPPED_DIR
 
 COLLAPSED = ROOT / "tests" / "fixtures" / "gan-collapsed"
 

@@ -4,7 +4,7 @@ import json
 from conftest import ROOT
 from genlib.runs.store import Run, scan_runs
 from genlib.evaluation.evaluate import EVAL_VERSION
-from genlib.runs.shipped import (DISCRIMINATOR_EPOCHS, GAN_EPOCHS, GAN_VARIANTS, GAN_WEIGHT_EPOCHS, SHIPPED_DIR,
+from genlib.pretrain import (DISCRIMINATOR_EPOCHS, GAN_EPOCHS, GAN_VARIANTS, GAN_WEIGHT_EPOCHS, SHIPPED_DIR,
                                   SWEEP_2D_BETAS, SWEEP_BETAS, VARIANT_WEIGHT_EPOCHS)
 
 

@@ -6,7 +6,7 @@ import torch
 from genlib.data import load_digits
 from genlib.evaluation import latent, metrics, probe
 from genlib.runs.loading import load_vae
-from genlib.runs.shipped import SHIPPED_DIR
+from genlib.runs.store import SHIPPED_DIR
 
 
 def test_kl_per_dimension_adds_up_to_the_rate_and_matches_the_closed_form():

@@ -14,7 +14,7 @@ def z2_hole() -> tuple[float, float]:
     from genlib.evaluation.evaluate import encode_all
     from genlib.evaluation.probe import nearest_code_distance, typical_code_spacing
     from genlib.runs.loading import load_vae
-    from genlib.runs.shipped import SHIPPED_DIR
+    from genlib.runs.store import SHIPPED_DIR
 
     vae = load_vae(SHIPPED_DIR / "vae-z2" / "beta-0")
     codes = encode_all(vae, load_digits("mnist", "test").as_float())[0][:2000]

@@ -142,3 +142,21 @@ def homework_gan_iterations(iterations: int | None, device: torch.device, seed: 
         with torch.no_grad():  # the homework saves a sample grid after every epoch
             save_image((G(sample_z) + 1) / 2, f"{root}/epoch.png", nrow=8)
         return time.perf_counter() - started, losses
+
+
+def main() -> None:
+    """`python -m genlib.bench.classic_loops --gan-iterations N`: the homework's loop in a process of its own, as
+    its script runs (N = 0: a whole epoch); prints its seconds and losses as JSON for the bench."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gan-iterations", type=int, required=True)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    seconds, losses = homework_gan_iterations(args.gan_iterations or None, torch.device(args.device))
+    print(json.dumps({"seconds": seconds, **losses}))
+
+
+if __name__ == "__main__":
+    main()
