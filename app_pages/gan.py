@@ -26,7 +26,10 @@ else:
                         format_func=lambda p: next(f"{r.extra['name']} · {r.arch} · {r.epochs} epochs · {r.status}"
                                                    for r in runs if r.path == p))
     with shown_as_message("This run cannot be shown"):
-        records = run_cache.history(path)["epochs"]
+        history = run_cache.history(path)
+        records = history["epochs"]
+        if history["status"] == "interrupted":  # its process died: say so, and offer the resume below
+            st.warning(history["message"])
         epochs = [r["epoch"] for r in records]
         refs = run_cache.reference_fids()
         floor, blurred = refs[REAL_ROW], refs[BLURRED_ROW]

@@ -207,7 +207,7 @@ def cmd_sweep(args) -> int:
 
 def cmd_sample(args) -> int:
     import numpy as np
-    from .runs.loading import sample_run
+    from .loading import sample_run
 
     if args.n < 1:
         raise GenlibError(f"--n must be at least 1, got {args.n}.")

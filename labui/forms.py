@@ -137,9 +137,12 @@ def resume_button(run_dir: str, records: list[dict]) -> None:
     run = Run(run_dir)
     if run.resume_state_path() is None or training_into(run.path):
         return
-    last = records[-1]["epoch"]
-    with st.expander("Continue training this run"):
-        target = st.number_input("Train until epoch", last + 1, last + 500, last + 5, key=f"resume_to_{run_dir}")
+    last, planned = records[-1]["epoch"], run.config()["train"].get("epochs", 0)
+    interrupted = run.history()["status"] == "interrupted"
+    with st.expander("Continue training this run", expanded=interrupted):
+        # an interrupted run continues to the epochs it was started for; a finished one, five more
+        target = st.number_input("Train until epoch", last + 1, last + 500, planned if planned > last else last + 5,
+                                 key=f"resume_to_{run_dir}")
         if not st.button("Resume", key="gan_resume"):
             return
         saved = run.expect_kind("gan")

@@ -14,7 +14,7 @@ from genlib.data import Digits, load_digits
 from genlib.evaluation import evaluate, latent
 from genlib.evaluation.references import reference_fids as _reference_fids
 from genlib.pretrain import HOMEWORK_GAN
-from genlib.runs import loading
+from genlib import loading
 from genlib.runs.store import CHECKPOINTS_DIR, Run, scan_runs, user_runs_dir
 
 CODES_SHOWN = 2000  # test digits drawn in the latent scatter

@@ -31,7 +31,7 @@ def preload() -> None:
 
     import genlib.evaluation.evaluate  # noqa: F401  (the judge, metrics, models and data with it)
     import genlib.evaluation.latent  # noqa: F401
-    import genlib.runs.loading  # noqa: F401
+    import genlib.loading  # noqa: F401
 
 
 def skip_triton() -> None:

@@ -21,7 +21,7 @@ from genlib.training.configs import VAETrainConfig  # noqa: E402
 from genlib.evaluation.memorisation import memorisation_check  # noqa: E402
 from genlib.models import VAEConfig  # noqa: E402
 from genlib.runs.store import SHIPPED_DIR  # noqa: E402
-from genlib.runs.loading import load_generator  # noqa: E402
+from genlib.loading import load_generator  # noqa: E402
 from genlib.training.fit import fit  # noqa: E402
 
 # Small sets train for more epochs so every size sees a comparable number of optimiser steps.

@@ -1,4 +1,7 @@
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +9,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The runs every test trains (in-process, in child processes, in a served app) go to a folder of the suite's own,
+# never the checkout's checkpoints/user where a user's runs live: set before any test module is imported, so
+# module-level user_runs_dir() calls see it too
+TEST_RUNS_DIR = Path(tempfile.mkdtemp(prefix="genlib-test-runs-"))
+os.environ["GENLIB_RUNS_DIR"] = str(TEST_RUNS_DIR)
+CHECKOUT_RUNS_DIR = ROOT / "checkpoints" / "user"
 
 from genlib.training.configs import GANTrainConfig, VAETrainConfig  # noqa: E402
 from genlib.models import GANConfig, VAEConfig  # noqa: E402
@@ -15,6 +24,21 @@ from genlib.training.fit import fit  # noqa: E402
 # every training test runs on the CPU, and on CUDA where a GPU is present (skipped, and said so, where not)
 DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA GPU on this machine")])]
+
+
+def folder_snapshot(folder: Path) -> list[tuple[str, int, int]]:
+    """Every file under folder with its size and modification time."""
+    return sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_checkouts_runs_stay_untouched():
+    """Fails the suite (an error at its end) if any test wrote into, or deleted from, checkpoints/user."""
+    before = folder_snapshot(CHECKOUT_RUNS_DIR)
+    yield
+    shutil.rmtree(TEST_RUNS_DIR, ignore_errors=True)
+    assert folder_snapshot(CHECKOUT_RUNS_DIR) == before, f"a test changed {CHECKOUT_RUNS_DIR}"
 
 
 @pytest.fixture(params=DEVICES)

@@ -5,7 +5,7 @@ import torch
 from genlib.runs.files import load_tensors, write_json
 from genlib.runs.store import FORMAT_VERSION, Run, safe_run_name, scan_runs
 from genlib.errors import RunError
-from genlib.runs.loading import load_generator, load_vae, sample_run
+from genlib.loading import load_generator, load_vae, sample_run
 
 
 def copy_run(src, dst):
@@ -33,16 +33,19 @@ def test_listing_reports_kind_epochs_and_settings(tiny_vae_run, tiny_gan_run):
     assert all(r.status == "complete" for r in runs) and problems == []
 
 
-def test_a_run_killed_mid_save_never_lists_as_complete(tmp_path, tiny_gan_run):
+def test_a_run_killed_mid_save_lists_its_finished_epochs_and_reads_interrupted(tmp_path, tiny_gan_run):
     run_dir = copy_run(tiny_gan_run, tmp_path / "killed")
     # a crash between writing epoch 4's weights and its history: the files exist, the history does not say so
     (run_dir / "weights" / "epoch_004.pt").write_bytes(b"partial")
     hist = json.loads((run_dir / "history.json").read_text())
     write_json(run_dir / "history.json", {**hist, "status": "running"})
-    summary = Run(run_dir).summary()
-    assert summary.status == "running" and summary.epochs == 3
-    # and temp files left by an interrupted write are never read as runs
-    assert not list(run_dir.rglob("*.tmp"))
+    run = Run(run_dir)
+    summary = run.summary()
+    assert summary.status == "interrupted" and summary.epochs == 3  # no live writer: not "running"
+    assert "Interrupted during epoch 4" in run.history()["message"]
+    with pytest.raises(RunError, match="no weights for epoch 4"):  # the planted file is not an epoch of the run
+        run.resolve_epoch(4)
+    assert load_generator(run_dir).cfg.arch == "small"  # the last listed epoch (3) loads
 
 
 def test_corrupt_weights_give_a_clear_error(tmp_path, tiny_vae_run):

@@ -10,7 +10,7 @@ from genlib.models.vae import EVAL_BATCH
 from genlib.runs.store import Run
 from genlib.training.configs import ClassifierTrainConfig, GANTrainConfig, VAETrainConfig
 from genlib.training.progress import EpochDone, Progress
-from genlib.runs.loading import load_generator, load_vae
+from genlib.loading import load_generator, load_vae
 from genlib.training.fit import fit
 
 SMALL_VAE = VAEConfig(latent_dim=4, hidden=64)

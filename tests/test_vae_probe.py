@@ -5,7 +5,7 @@ import torch
 
 from genlib.data import load_digits
 from genlib.evaluation import latent, metrics, probe
-from genlib.runs.loading import load_vae
+from genlib.loading import load_vae
 from genlib.runs.store import SHIPPED_DIR
 
 

@@ -13,7 +13,7 @@ def z2_hole() -> tuple[float, float]:
     from genlib.data import load_digits
     from genlib.evaluation.evaluate import encode_all
     from genlib.evaluation.probe import nearest_code_distance, typical_code_spacing
-    from genlib.runs.loading import load_vae
+    from genlib.loading import load_vae
     from genlib.runs.store import SHIPPED_DIR
 
     vae = load_vae(SHIPPED_DIR / "vae-z2" / "beta-0")

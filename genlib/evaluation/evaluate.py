@@ -9,7 +9,7 @@ import torch
 from ..data import load_digits
 from ..models import Generator, VAE
 from ..models.vae import elbo_parts
-from ..runs.loading import load_sampler
+from ..loading import load_sampler
 from ..runs.store import Run
 from . import metrics
 from .judge import judge_images

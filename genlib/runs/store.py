@@ -8,6 +8,7 @@
     discriminator/epoch_NNN.pt  a GAN's discriminator beside its generator (slow motion steps from both)
     state_NNN.pt      everything needed to resume after epoch NNN (models, optimisers, RNG)
     NAME.json         saved evaluations (eval.json: the run's metrics), recomputed when the run changes
+    writer.lock       held while anything trains into the run (lock.py): one writer at a time
 
 This module is the only code that knows these names: everything else asks a Run.
 
@@ -31,6 +32,7 @@ import numpy as np
 
 from ..errors import RunError
 from .files import atomic_write, load_tensors, save_tensors, write_json
+from .lock import is_being_written
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
 SHIPPED_DIR = CHECKPOINTS_DIR / "shipped"   # the pretrained runs that come with the lab
@@ -210,9 +212,17 @@ class Run:
         return cfg
 
     def history(self) -> dict:
+        """The saved history; a run saved as "running" that nothing trains any more reads "interrupted"."""
         hist = self._read_json("history.json")
         if not isinstance(hist.get("epochs"), list):
             raise RunError(f"{self.path}/history.json has no epoch list; the run cannot be read.")
+        if hist.get("status") == "running" and not is_being_written(self.path):
+            done = len(hist["epochs"])
+            kept = f"epochs 1-{done} are kept" if done > 1 else ("epoch 1 is kept" if done else "no epoch was kept")
+            resume = " Resume it to continue from there." if self.state_path(done).is_file() else ""
+            hist = {**hist, "status": "interrupted",
+                    "message": f"Interrupted during epoch {done + 1}: the process training it ended without "
+                               f"finishing; {kept}.{resume}"}
         return hist
 
     def steps(self) -> dict[str, np.ndarray]:
@@ -247,7 +257,10 @@ class Run:
         return path if path.is_file() else None
 
     def epochs_with_weights(self, part: str = "model") -> list[int]:
-        return sorted(int(p.stem.split("_")[1]) for p in self.path.glob(f"{WEIGHT_FOLDERS[part]}/epoch_*.pt"))
+        """Epochs the history lists whose weights are kept: a file of a later epoch is a save cut short."""
+        done = self.epochs_done()
+        found = (int(p.stem.split("_")[1]) for p in self.path.glob(f"{WEIGHT_FOLDERS[part]}/epoch_*.pt"))
+        return sorted(epoch for epoch in found if epoch <= done)
 
     def resolve_epoch(self, epoch: int | None, part: str = "model") -> int:
         """The epoch to load (default: the last with weights of that network), or a clear error."""

@@ -17,6 +17,7 @@ from ..devices import describe
 from ..errors import RunError
 from ..images import png_bytes
 from ..runs.files import load_tensors
+from ..runs.lock import WriterLock, this_command
 from ..runs.store import Run
 from .progress import StepLog
 from .writer import EpochWriter
@@ -44,20 +45,28 @@ class RunSession:
         self.prior_steps: dict[str, np.ndarray] = {}
         if run_dir is None:
             return
-        run = Run(run_dir)
-        state_path = run.resume_state_path() if run.exists() else None
-        if state_path is not None:   # resume: same settings, continue after the last epoch
-            saved = run.expect_kind(kind)
-            if _with_defaults(kind, saved["model"]) != model_settings:
-                raise RunError(f"Run {run_dir} was trained with other model settings; resume it with the "
-                               "same settings or train into a new run.")
-            self.history = {**run.history(), "status": "running", "message": ""}
-            self.resume_state = load_tensors(state_path)
-            self.prior_steps = run.steps()
-        else:
-            run = Run.create(run_dir, kind, model_settings, asdict(train_cfg), provenance(device, **facts))
-        self.run = run
+        # one writer per run, held until close(): a second resume of the same run is refused, naming the first
+        self.lock = WriterLock(run_dir).acquire(this_command())
+        try:
+            self.run = self._open(Run(run_dir), kind, model_settings, train_cfg, device, facts)
+        except BaseException:
+            self.lock.release()
+            raise
         self.writer = EpochWriter()
+
+    def _open(self, run: Run, kind, model_settings: dict, train_cfg, device, facts: dict) -> Run:
+        """The run to train into: the saved one to resume (same settings), or a new one."""
+        state_path = run.resume_state_path() if run.exists() else None
+        if state_path is None:
+            return Run.create(run.path, kind, model_settings, asdict(train_cfg), provenance(device, **facts))
+        saved = run.expect_kind(kind)
+        if _with_defaults(kind, saved["model"]) != model_settings:
+            raise RunError(f"Run {run.path} was trained with other model settings; resume it with the "
+                           "same settings or train into a new run.")
+        self.history = {**run.history(), "status": "running", "message": ""}
+        self.resume_state = load_tensors(state_path)
+        self.prior_steps = run.steps()
+        return run
 
     @property
     def first_epoch(self) -> int:
@@ -85,9 +94,12 @@ class RunSession:
         return FitResult(status, message, self.history["epochs"], self.steps(log), models)
 
     def close(self) -> None:
-        """Let the epochs handed to the writer land, however the fit ended."""
+        """Let the epochs handed to the writer land, however the fit ended; then let others write the run."""
         if self.run is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            finally:
+                self.lock.release()
 
 
 def _with_defaults(kind: str, settings: dict) -> dict:

@@ -17,7 +17,7 @@ import torch
 from ..data import load_digits
 from ..images import grid
 from ..models.gan import to_unit
-from ..runs.loading import load_discriminator, load_generator
+from ..loading import load_discriminator, load_generator
 from ..runs.store import Run
 from .configs import TRAIN_CONFIGS
 from .trainers import GANPair, fixed_noise, gan_update

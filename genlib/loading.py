@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import RunError
-from ..models import Discriminator, GANConfig, Generator, VAE, VAEConfig
-from .files import load_tensors
-from .store import Run
+from .errors import RunError
+from .models import Discriminator, GANConfig, Generator, VAE, VAEConfig
+from .runs.files import load_tensors
+from .runs.store import Run
 
 
 def _build(cls, settings: dict, run: Run):
