@@ -17,18 +17,23 @@ BETA_LADDER = [0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 VIEWED = "vae_viewed_run"  # the run shown last, so a group that grows keeps showing it
 
 
+YOURS = "yours"  # the last part of a group's key: the user's runs (None: the shipped reference runs)
+
+
 def group_runs(runs: list) -> dict[tuple, list]:
-    """Runs by (latent size, architecture, training images): the β sweeps."""
+    """Runs by (latent size, architecture, training images, whose): the β sweeps. A user's runs form groups of
+    their own beside the shipped ones, never inside them: the reference sweep stays the one every page
+    sentence and test was measured on."""
     groups: dict[tuple, list] = {}
     for run in runs:
-        groups.setdefault((run.latent_dim, run.arch, run.extra.get("train_limit")), []).append(run)
-    return {key: sorted(group, key=lambda r: (r.kl_weight, not run_cache.is_shipped(r)))
-            for key, group in groups.items()}
+        whose = None if run_cache.is_shipped(run) else YOURS
+        groups.setdefault((run.latent_dim, run.arch, run.extra.get("train_limit"), whose), []).append(run)
+    return {key: sorted(group, key=lambda r: (r.kl_weight, r.extra["name"])) for key, group in groups.items()}
 
 
 def group_label(key: tuple) -> str:
-    latent, arch, images = key
-    return f"latent {latent} · {arch} · {images or 60000:,} images"
+    latent, arch, images, whose = key
+    return ("your runs · " if whose == YOURS else "") + f"latent {latent} · {arch} · {images or 60000:,} images"
 
 
 def group_caption(group: list) -> str:
@@ -44,7 +49,7 @@ def run_label(run) -> str:
 
 def pick_group(groups: dict[tuple, list]) -> tuple:
     # latent 16 on all the data first: the lesson shows in the numbers there
-    keys = sorted(groups, key=lambda k: (k[0] != 16, k[2] is not None, k[0], k[1], k[2] or 0))
+    keys = sorted(groups, key=lambda k: (k[3] == YOURS, k[0] != 16, k[2] is not None, k[0], k[1], k[2] or 0))
     return st.radio("Runs with the same settings", keys, horizontal=True, key="vae_sweep",
                     format_func=group_label, captions=[group_caption(groups[k]) for k in keys])
 

@@ -125,7 +125,7 @@ def hands_on_vae_views(at, paths: dict) -> dict:
 FRAGMENT_PAGE = """
 import streamlit as st
 from labui import run_cache, vae_decode, vae_draw, vae_sweeps
-sweep = vae_sweeps.group_runs(run_cache.vae_runs())[(16, "mlp", None)]
+sweep = vae_sweeps.group_runs(run_cache.vae_runs())[(16, "mlp", None, None)]
 run = next(r for r in sweep if r.kl_weight == 1.0 and run_cache.is_shipped(r))
 (vae_draw.draw_view(sweep, run) if st.session_state.get("view") == "draw"
  else vae_decode.decode_view(run.path, run.latent_dim, run.kl_weight))

@@ -112,21 +112,25 @@ def test_across_beta_says_what_the_interpolation_numbers_show(vae_page):
     assert "interpolations jump" not in text
 
 
-def test_sweep_labels_and_selection_stay_when_a_run_joins_the_sweep(vae_page, tmp_path):
-    """A run that joins the viewed sweep must not change the labels the widgets remember their value by."""
+def test_a_users_run_never_enters_the_shipped_sweep(vae_page):
+    """A user's run with the shipped sweep's settings forms a group of its own: the shipped sweep, its labels
+    and the selection stay as they were."""
     at = vae_page
     at.select_slider(key=SWEEP_KEY).set_value(beta_path("1")).run()
     sweep_options = at.radio(key="vae_sweep").options
-    joined = Run(user_runs_dir() / "zz-test-joins-the-sweep")
-    shutil.copytree(beta_path("1"), joined.path)
+    shipped_betas = at.select_slider(key=SWEEP_KEY).options
+    mine = Run(user_runs_dir() / "zz-test-same-settings")
+    shutil.copytree(beta_path("1"), mine.path)
     try:
         at.run()
-        assert at.radio(key="vae_sweep").options == sweep_options
+        assert at.radio(key="vae_sweep").options == sweep_options + ["your runs · latent 16 · mlp · 60,000 images"]
+        assert at.select_slider(key=SWEEP_KEY).options == shipped_betas  # not one run more
         assert at.select_slider(key=SWEEP_KEY).value == beta_path("1")
-        assert "1 (zz-test-joins-the-sweep)" in at.select_slider(key=SWEEP_KEY).options  # it joined, labelled
-        assert "10 runs" not in " ".join(at.radio(key="vae_sweep").proto.captions)  # the count is a caption
+        at.radio(key="vae_sweep").set_value((16, "mlp", None, "yours")).run()
+        assert not at.exception, at.exception
+        assert "**One run** with these settings: β = 1, `zz-test-same-settings`" in " ".join(m.value for m in at.markdown)
     finally:
-        joined.delete()
+        mine.delete()
         at.run()
 
 
@@ -137,7 +141,7 @@ def test_a_single_run_is_shown_as_a_run_and_trains_its_neighbour(tiny_vae_run):
     at.switch_page("app_pages/vae.py").run()
     neighbour = None
     try:
-        group = next(o for o in at.radio(key="vae_sweep").options if o.startswith("latent 4 "))
+        group = next(o for o in at.radio(key="vae_sweep").options if o.startswith("your runs · latent 4 "))
         at.radio(key="vae_sweep").set_value(group).run()
         assert not at.exception, at.exception
         assert not [s for s in at.select_slider if s.key.startswith("vae_beta_4")]  # no one-dot β slider
@@ -155,7 +159,7 @@ def test_a_single_run_is_shown_as_a_run_and_trains_its_neighbour(tiny_vae_run):
         assert trained["train"]["kl_weight"] == 0.0 and trained["train"]["train_limit"] == 512
         assert trained["model"]["latent_dim"] == 4
         at.run()
-        assert at.select_slider(key="vae_beta_4_mlp_512").options == [f"0 ({neighbour.path.name})",
+        assert at.select_slider(key="vae_beta_4_mlp_512_yours").options == [f"0 ({neighbour.path.name})",
                                                                        "1 (zz-test-single-run)"]
     finally:
         alone.delete()

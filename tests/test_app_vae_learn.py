@@ -116,7 +116,7 @@ def test_kl_per_dimension_counts_collapse_from_the_bars(vae_page, beta, collapse
 
 def test_decode_anywhere_decodes_the_clicked_point_and_reads_it(vae_page):
     at = vae_page
-    at.radio(key="vae_sweep").set_value((2, "mlp", None)).run()
+    at.radio(key="vae_sweep").set_value((2, "mlp", None, None)).run()
     at.select_slider(key=Z2_SWEEP_KEY).set_value(beta_path("0", "vae-z2")).run()
     open_view(at, "vae_view", "Decode anywhere")
     assert not at.exception, at.exception

@@ -115,8 +115,9 @@ def test_an_out_of_range_number_is_refused_with_a_message(app_url, page, field, 
     shot(page, f"refused_{field}")
 
 
-def test_a_run_finishing_into_the_viewed_sweep_keeps_the_selection(app_url, page):
-    """Train a one-epoch β = 0.3 run that joins the shipped latent-16 sweep while β = 1 is viewed."""
+def test_a_run_finishing_beside_the_viewed_sweep_leaves_the_sweep_and_selection_alone(app_url, page):
+    """Train a one-epoch β = 0.3 run with the shipped latent-16 sweep's settings while its β = 1 is viewed: the
+    run lands in "your runs", and the shipped sweep keeps its ten runs and the selected β."""
     import re
 
     from playwright.sync_api import expect
@@ -131,22 +132,23 @@ def test_a_run_finishing_into_the_viewed_sweep_keeps_the_selection(app_url, page
     expect(handle).to_have_attribute("aria-valuetext", "1", timeout=10_000)
     page.locator(".st-key-vae_form_beta input").fill("0.3")
     page.locator(".st-key-vae_form_epochs input").fill("1")
-    page.locator(".st-key-vae_form_name input").fill("zz-browser-joins-sweep")
+    page.locator(".st-key-vae_form_name input").fill("zz-browser-beside-sweep")
     page.get_by_role("button", name="Train", exact=True).click()
-    run = Run(user_runs_dir() / "zz-browser-joins-sweep")
+    run = Run(user_runs_dir() / "zz-browser-beside-sweep")
     try:
         finished = page.get_by_text(re.compile(r"Finished 1 epoch\(s\) in"))
         expect(finished).to_be_visible(timeout=300_000)
         said = finished.inner_text()
         no_exception(page)
-        sweep = page.get_by_role("radio", name=re.compile("latent 16 · mlp · 60,000 images"))
+        sweep = page.get_by_role("radio", name=re.compile("^latent 16 · mlp · 60,000 images"))
         expect(sweep).to_be_checked(timeout=30_000)
+        expect(page.get_by_role("radio", name=re.compile("^your runs · latent 16 · mlp"))).to_be_visible()
         expect(handle).to_have_attribute("aria-valuetext", "1")
         shot(page, "vae_sweep_after_a_finished_run")
         handle.focus()
-        for _ in range(2):  # 1 → 0.5 → the new run, still in the same sweep
+        for _ in range(2):  # 1 → 0.5 → 0.25: the shipped neighbours, no user run between them
             handle.press("ArrowLeft")
-        expect(handle).to_have_attribute("aria-valuetext", "0.3 (zz-browser-joins-sweep)", timeout=30_000)
+        expect(handle).to_have_attribute("aria-valuetext", "0.25", timeout=30_000)
         expect(sweep).to_be_checked()
         no_exception(page)
         page.wait_for_timeout(3000)
