@@ -33,9 +33,16 @@ def progress_shows(text: str):
                           for p in at.get("progress"))
 
 
+def job_button(at, prefix: str):
+    """The one job button whose key starts with prefix (the panel keys each job's Stop/Cancel by its id)."""
+    found = [b for b in at.button if b.key and b.key.startswith(prefix)]
+    assert len(found) == 1, [b.key for b in found]
+    return found[0]
+
+
 def stop_and_get_run(at, stop_key: str) -> Run:
-    """Click Stop, wait for the page to say so, and return the stopped run (from the panel's name)."""
-    at.button(key=stop_key).click().run()
+    """Click the only job's Stop, wait for the page to say so, and return the stopped run (from the panel's name)."""
+    job_button(at, stop_key).click().run()
     rerun_until(at, lambda at: at.warning, timeout_s=60)
     assert "Stopped during epoch" in at.warning[0].value
     name = next(m.value for m in at.markdown if m.value.startswith("**Training run**")).split("`")[1]

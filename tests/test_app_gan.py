@@ -1,12 +1,13 @@
 """AppTest of the GAN page over the shipped GAN history."""
 import io
+import shutil
 import json
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import (chart_titles, open_view, opened_page,
+from apptest_helpers import (chart_titles, job_button, open_view, opened_page,
                              progress_shows, rerun_until, stop_and_get_run)
 from conftest import ROOT
 from genlib import images
@@ -88,7 +89,7 @@ def test_gan_training_starts_reports_and_stops():
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert "D and G loss" in titles and "D(x) and D(G(z))" in titles
     assert any("average epoch" in c.value for c in at.caption)
-    run = stop_and_get_run(at, "gan_job_stop")
+    run = stop_and_get_run(at, "gan_job_stop_")
     assert run.history()["status"] == "stopped" and run.resume_state_path() is not None  # resumable
     run.delete()
 
@@ -125,8 +126,8 @@ def test_the_homework_architecture_on_the_cpu_asks_first_with_the_measured_pace(
     next(b for b in at.button if b.label == "Train").click().run()
     at.button(key="gan_cpu_yes").click().run()  # an explicit yes starts it
     assert not at.error, [e.value for e in at.error]
-    rerun_until(at, lambda at: any(b.key == "gan_job_stop" for b in at.button), timeout_s=60)
-    run = stop_and_get_run(at, "gan_job_stop")
+    rerun_until(at, lambda at: any(b.key and b.key.startswith("gan_job_stop_") for b in at.button), timeout_s=60)
+    run = stop_and_get_run(at, "gan_job_stop_")
     assert run.config()["model"]["arch"] == "infogan"
     run.delete()
 
@@ -154,3 +155,30 @@ def test_the_page_compares_epoch_10_with_the_last_beside_their_numbers(gan_page)
         assert f"FID **{r['fid']:.0f}** · **{r['classes_covered']}** of 10 classes" in text
     assert f"{ten['fid']:.0f} to {final['fid']:.0f}" in text or f"{ten['fid']:.0f} → {final['fid']:.0f}" in text
     assert "Avg one epoch time: 19.02" in " ".join(c.value for c in at.caption)
+
+
+def test_a_second_job_never_hides_the_first():
+    """One running and one waiting job of the same session: both listed, each with its own Stop or Cancel."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/gan.py").run()
+    at.number_input(key="gan_form_epochs").set_value(50)
+    at.selectbox(key="gan_form_size").set_value("2,000")
+    for name in ("zz-first-job", "zz-second-job"):
+        at.text_input(key="gan_form_name").set_value(name)
+        next(b for b in at.button if b.label == "Train").click().run()
+        assert not at.error, [e.value for e in at.error]
+    try:
+        rerun_until(at, progress_shows(r"Epoch \d+/50"))
+        panels = [m.value for m in at.markdown if m.value.startswith("**Training run**")]
+        assert [p.split("`")[1] for p in panels] == ["zz-first-job", "zz-second-job"]  # running, then waiting
+        assert any("Waiting: next in line" in (p.proto.text or "") for p in at.get("progress"))
+        job_button(at, "gan_job_cancel_").click().run()  # cancelling the waiting job leaves the first in view
+        panels = [m.value for m in at.markdown if m.value.startswith("**Training run**")]
+        assert [p.split("`")[1] for p in panels] == ["zz-first-job", "zz-second-job"]
+        assert at.warning and "ancel" in at.warning[0].value  # the cancelled one says so, below the first
+        job_button(at, "gan_job_stop_").click().run()
+        rerun_until(at, lambda at: not [b for b in at.button if b.key and b.key.startswith("gan_job_stop_")])
+    finally:
+        from genlib.runs.store import user_runs_dir
+        for name in ("zz-first-job", "zz-second-job"):
+            shutil.rmtree(user_runs_dir() / name, ignore_errors=True)

@@ -114,8 +114,8 @@ def test_the_form_trains_the_chosen_loss():
     at.selectbox(key="gan_form_size").set_value("2,000")
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.error, [e.value for e in at.error]
-    rerun_until(at, lambda at: any(b.key == "gan_job_stop" for b in at.button), timeout_s=60)
-    run = stop_and_get_run(at, "gan_job_stop")
+    rerun_until(at, lambda at: any(b.key and b.key.startswith("gan_job_stop_") for b in at.button), timeout_s=60)
+    run = stop_and_get_run(at, "gan_job_stop_")
     assert run.config()["model"]["loss"] == "hinge" and run.path.name.startswith("gan-small-hinge-")
     run.delete()
 

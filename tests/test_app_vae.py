@@ -77,7 +77,7 @@ def test_training_starts_reports_progress_and_stops():
     assert any("left" in p.proto.text for p in at.get("progress"))
     assert any("Loss per image" in json.loads(c.proto.spec)["layout"]["title"]["text"]
                for c in at.get("plotly_chart"))
-    run = stop_and_get_run(at, "vae_job_stop")
+    run = stop_and_get_run(at, "vae_job_stop_")
     assert run.history()["status"] == "stopped" and run.epochs_done() >= 1
     run.delete()
 
