@@ -1,4 +1,4 @@
-"""The app's side of training jobs: one engine per server process, an owner per browser session.
+"""The app's side of training jobs: one engine per server process (who owns a job: labui/identity.py).
 
 Without GENLIB_RAY_ADDRESS the app trains in its own threads (a laptop: one person, nothing to start);
 with it, the app connects to that Ray cluster and every student's job goes to its job board.
@@ -6,7 +6,6 @@ with it, the app connects to that Ray cluster and every student's job goes to it
 from __future__ import annotations
 
 import os
-import secrets
 
 import streamlit as st
 
@@ -25,19 +24,6 @@ def engine():
         return ThreadEngine(slots=MAX_JOBS)
     from genlib.training.ray_engine import RayEngine
     return RayEngine(address)
-
-
-def owner() -> str:
-    """This browser session's id. It is kept in the session and mirrored into the URL, so a reload
-    re-attaches to the session's jobs while another tab or user gets its own and never sees or stops them.
-    (Page navigation clears the URL's parameters; the session copy puts it back.)"""
-    token = st.session_state.get("owner") or st.query_params.get("session")
-    if not token or not token.isalnum() or len(token) > 64:
-        token = secrets.token_hex(8)
-    st.session_state["owner"] = token
-    if st.query_params.get("session") != token:
-        st.query_params["session"] = token
-    return token
 
 
 def training_into(run_dir) -> bool:

@@ -4,6 +4,7 @@ import streamlit as st
 from genlib.data import DATASETS
 from genlib.devices import available_devices, describe, pick_device
 from labui.errors import shown_as_message
+from labui.identity import sign_in_box
 from labui.jobs import engine
 
 
@@ -14,6 +15,7 @@ def shared_sidebar() -> None:
         st.caption(f"In use: {describe(pick_device(st.session_state.device))}")
         st.selectbox("Dataset", list(DATASETS), key="dataset", format_func=DATASET_NAMES.get,
                      help="MNIST ships with the lab. Fashion-MNIST needs one download.")
+        sign_in_box()
         with shown_as_message("Training engine"):
             info = engine().describe()
             st.caption(f"Training on: {info['engine']} · {info['cpus']} CPU(s), {info['gpus']} GPU(s) · "

@@ -13,7 +13,8 @@ from genlib.runs.store import safe_run_name, user_runs_dir
 from genlib.training.job_table import ACTIVE
 from labui import plots, run_cache
 from labui.errors import shown_as_message
-from labui.jobs import engine, owner
+from labui.identity import owner
+from labui.jobs import engine
 
 
 # Each redraw of the live panel takes CPU from the training beside it (server and browser share the cores): a small-GAN
@@ -36,26 +37,30 @@ def new_run_dir(prefix: str, name: str = "") -> Path:
 
 def start_job(kind: str, run_dir: Path, model_cfg, train_cfg) -> None:
     """Submit a job for this session; a refusal (the owner's limit, an unreachable cluster) becomes a message."""
+    me = owner()
+    if me is None:
+        st.error("Sign in first (the Log in button in the sidebar): your training jobs are kept under your name.")
+        return
     try:
-        engine().submit(owner(), kind, run_dir, model_cfg, train_cfg)
+        engine().submit(me, kind, run_dir, model_cfg, train_cfg)
     except GenlibError as err:
         st.error(str(err))
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def _eta(seconds: float | None) -> str:
-    return "estimating time left…" if seconds is None else f"about {_duration(seconds)} left"
+    return "estimating time left…" if seconds is None else f"about {duration(seconds)} left"
 
 
 def _queue_text(job) -> str:
     place = "next in line" if job.position == 1 else f"{_ordinal(job.position)} in line"
     if job.wait is None:
         return f"{place}; it starts when a running job ends"
-    return f"{place}, about {_duration(job.wait)}" if job.wait > 0 else f"{place}, starting now"
+    return f"{place}, about {duration(job.wait)}" if job.wait > 0 else f"{place}, starting now"
 
 
 def _ordinal(n: int) -> str:
@@ -71,7 +76,8 @@ def _score_axis(run_dir: str) -> str:
 
 def my_jobs(kind: str) -> list:
     """This session's jobs of one kind: running, then waiting (in submission order), then the most recently ended."""
-    jobs = [j for j in engine().jobs(owner()) if j.kind == kind]
+    me = owner()
+    jobs = [j for j in engine().jobs(me) if j.kind == kind] if me is not None else []
     active = sorted((j for j in jobs if j.status in ACTIVE), key=lambda j: (j.status != "running", j.submitted))
     ended = sorted((j for j in jobs if j.status not in ACTIVE), key=lambda j: -(j.ended or j.submitted))
     return active + ended[:ENDED_SHOWN]
@@ -121,7 +127,7 @@ def _draw_job(snap, charts: list[tuple[str, list[str]]], key: str) -> None:
         st.progress(snap.fraction if snap.reporting else 0.0, text=text)
         st.button("Stop", key=f"{key}_stop_{snap.id}", on_click=stop, type="primary")
     elif snap.status == "complete":
-        st.success(f"Finished {_epochs(len(snap.epoch_records))} in {_duration(snap.elapsed)}; the run is saved.")
+        st.success(f"Finished {_epochs(len(snap.epoch_records))} in {duration(snap.elapsed)}; the run is saved.")
     elif snap.status in ("stopped", "cancelled"):
         st.warning(snap.message)
     else:

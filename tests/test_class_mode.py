@@ -81,3 +81,34 @@ def test_two_students_one_cpu_the_second_job_queues_then_runs(class_app):
 
 def _host() -> str:
     return subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()[0]
+
+
+def test_sigterm_stops_the_app_and_the_ray_head_leaving_nothing_running():
+    """`./lab class` ended by SIGTERM (a service manager, `kill`): the app and its Ray head end within seconds,
+    and no process of its session is left."""
+    port, ray_port = free_port(), free_port()
+    env = {**os.environ, "GENLIB_RAY_CPUS": "1", "GENLIB_RAY_PORT": str(ray_port)}
+    proc = subprocess.Popen(["./lab", "class", "--server.headless", "true", "--server.address", "127.0.0.1",
+                             "--server.port", str(port), "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}", 180)
+        proc.terminate()  # SIGTERM to the script alone, not its process group
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _session_processes(proc.pid) == [], "processes of ./lab class outlived it"
+        printed = proc.stdout.read()
+        assert re.search(rf"Teacher's page \(keep this link to yourself\): http://[\d.]+:{port}/teacher\?teacher=\S+",
+                         printed), printed[-2000:]
+    finally:
+        for pid in _session_processes(proc.pid):  # only if the test failed: never leave them behind
+            os.kill(int(pid.split()[0]), signal.SIGKILL)
+
+
+def _session_processes(sid: int) -> list[str]:
+    """The processes (pid and command) still in the process session that sid started."""
+    out = subprocess.run(["ps", "-s", str(sid), "-o", "pid=,args="], capture_output=True, text=True).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]

@@ -152,9 +152,10 @@ class JobTable:
         job.stop_asked = True
 
     # ---- reading ----
-    def snapshot(self, owner: str) -> list[JobState]:
-        """This owner's jobs, oldest first, with their place in the queue and time estimates."""
-        return [self.snapshot_of(j.id) for j in self.jobs.values() if j.owner == owner]
+    def snapshot(self, owner: str | None) -> list[JobState]:
+        """This owner's jobs (None: everyone's, for a teacher), oldest first, with their place in the queue and
+        time estimates."""
+        return [self.snapshot_of(j.id) for j in self.jobs.values() if owner is None or j.owner == owner]
 
     def snapshot_of(self, job_id: str) -> JobState:
         """One job as a copy, with its place in the queue and time estimates."""

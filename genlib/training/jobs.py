@@ -72,7 +72,7 @@ class LockedTable:
         with self.lock:
             return self.table.report(job_id, event)
 
-    def jobs(self, owner: str) -> list[JobState]:
+    def jobs(self, owner: str | None) -> list[JobState]:
         with self.lock:
             return self.table.snapshot(owner)
 

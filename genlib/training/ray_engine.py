@@ -201,7 +201,7 @@ class RayEngine(Engine):
         return self._call(self.board.submit, owner, kind, str(run_dir), asdict(model_cfg), asdict(train_cfg),
                           limits)
 
-    def jobs(self, owner: str) -> list[JobState]:
+    def jobs(self, owner: str | None) -> list[JobState]:
         return self._call(self.board.jobs, owner)
 
     def stop(self, job_id: str, owner: str) -> None:
