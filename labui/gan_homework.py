@@ -80,9 +80,10 @@ def pace_sentence(provenance: dict, records: list[dict]) -> str:
     device = provenance.get("device", "")
     if device and device != where:
         where = f"{where}, {device}"
-    total_h = sum(seconds) / 3600
+    total = sum(seconds)
+    total_text = f"{total / 3600:.1f} h" if total >= 3600 else f"{total / 60:.0f} min"
     return (f"This run trained on **{where}**: {np.median(seconds):.0f} s per epoch (median of {len(seconds)}), "
-            f"{total_h:.1f} h in all. The homework's GAN.py printed \"Avg one epoch time: "
+            f"{total_text} in all. The homework's GAN.py printed \"Avg one epoch time: "
             f"{HOMEWORK_GPU_EPOCH_S}\" s on a GPU.")
 
 

@@ -37,17 +37,18 @@ def wait_until_serving(url: str, timeout_s: float) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(env_extra: dict | None = None, preloaded: bool = True):
-    """The app served on a free local port: yields (url, process).
+def streamlit_server(env_extra: dict | None = None, preloaded: bool = True, port: int | None = None,
+                     args: tuple[str, ...] = ()):
+    """The app served on a local port (free unless given): yields (url, process). args: more streamlit options.
 
     preloaded: started as `python -m labui.serve` (heavy imports done before the first visit), else as
     a bare `streamlit run app.py`."""
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, **(env_extra or {})}
     launch = ["-m", "labui.serve"] if preloaded else ["-m", "streamlit", "run", "app.py"]
     proc = subprocess.Popen([sys.executable, *launch, "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

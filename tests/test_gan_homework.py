@@ -59,7 +59,7 @@ def test_each_epochs_losses_come_from_its_own_iterations():
 def test_the_pace_says_where_the_run_trained_beside_the_homeworks_gpu():
     records = [{"seconds": s} for s in (180.0, 200.0, 190.0)]
     text = pace_sentence({"cpu": "AMD EPYC", "device": "cpu (2 threads)"}, records)
-    assert "**AMD EPYC, cpu (2 threads)**: 190 s per epoch (median of 3), 0.2 h in all" in text
+    assert "**AMD EPYC, cpu (2 threads)**: 190 s per epoch (median of 3), 10 min in all" in text
     assert '"Avg one epoch time: 19.02" s on a GPU' in text
-    older = pace_sentence({"device": "cuda (NVIDIA H100)"}, [{"seconds": 7.0}])
-    assert "**cuda (NVIDIA H100)**: 7 s per epoch (median of 1)" in older
+    older = pace_sentence({"device": "cuda (NVIDIA H100)"}, [{"seconds": 190.0}] * 50)
+    assert "**cuda (NVIDIA H100)**: 190 s per epoch (median of 50), 2.6 h in all" in older
