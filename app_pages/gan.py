@@ -5,6 +5,7 @@ from genlib.evaluation.references import BLURRED_ROW, REAL_ROW
 from labui import collapse_alarm, gan_compare, gan_homework, gan_slow_motion, gan_views, run_cache
 from labui.errors import shown_as_message
 from labui.forms import gan_training_form, resume_button
+from labui.run_transfer import share_panel
 from labui.training import live_panel
 
 VIEWS = ["Compare epochs", "Metrics by epoch", "Losses", "Animation", "New noise", "Interpolation", "Copies?",
@@ -84,6 +85,7 @@ else:
         if slow_tab.open:
             with slow_tab:
                 gan_slow_motion.slow_motion_view(path)
+    share_panel(path, key="gan")  # download this run, or open one
 
 st.header("Train a GAN")
 st.caption("The run trains in the background: use the page meanwhile, or reload; pick it in the Run list above.")

@@ -4,6 +4,7 @@ import streamlit as st
 from labui import claims, run_cache, vae_decode, vae_draw, vae_kl, vae_sweeps, vae_views
 from labui.errors import shown_as_message
 from labui.forms import vae_training_form
+from labui.run_transfer import share_panel
 from labui.training import live_panel
 
 VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across β", "Overfitting and copies",
@@ -69,6 +70,7 @@ else:
         if decode_tab.open:
             with decode_tab:
                 vae_decode.decode_view(path, run.latent_dim, run.kl_weight)
+    share_panel(path, key="vae")  # download this run, or open one
 
 st.header("Train a VAE")
 st.caption("The run trains in the background: use the page meanwhile, or reload; it joins its sweep when done.")

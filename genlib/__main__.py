@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     lister = commands.add_parser("list", help="print one JSON object per run found")
     lister.add_argument("--root", default=None, help="folder to search (default: checkpoints/)")
+
+    export = commands.add_parser("export", help="write a run as one zip file, to keep or share")
+    export.add_argument("run_dir")
+    export.add_argument("--out", required=True, help="the .zip file to write")
+    opener = commands.add_parser("import", help="open a zip written by export (checked first) as a new run")
+    opener.add_argument("zip_file")
+    opener.add_argument("--runs-dir", default=None, help="where the run goes (default: GENLIB_RUNS_DIR, else "
+                        "checkpoints/user)")
     return parser
 
 
@@ -266,8 +274,27 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .runs.archive import export_run
+
+    if not str(args.out).endswith(".zip"):
+        raise GenlibError(f"--out must name a .zip file, got {args.out!r}.")
+    export_run(args.run_dir, args.out)
+    print(f"wrote {args.run_dir} to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .transfer import import_run
+
+    path = import_run(args.zip_file, args.runs_dir)
+    print(path)  # the new run's folder, for scripts
+    print(f"opened {args.zip_file} as {path}", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "sweep": cmd_sweep, "sample": cmd_sample, "eval": cmd_eval, "pretrain": cmd_pretrain, "bench": cmd_bench,
-            "list": cmd_list}
+            "list": cmd_list, "export": cmd_export, "import": cmd_import}
 
 
 # glibc's malloc, for the commands that train: read at process start, so the CLI starts again with them. By
