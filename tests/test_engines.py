@@ -127,7 +127,9 @@ def test_a_killed_worker_fails_its_job_keeps_its_epochs_and_the_rest_go_on(ray_e
     failed = until(ray_engine, who, job.id, lambda j: j.status != "running")
     assert failed.status == "failed" and "the worker running it died" in failed.message
     run = Run(tmp_path / "killed")
-    assert run.history()["status"] == "failed" and run.epochs_done() >= 2 and run.resume_state_path() is not None
+    # the board heard of two epochs; the second's files may still have been on their way to disk (written beside
+    # the next epoch's training) when the worker died, so at least the first is kept
+    assert run.history()["status"] == "failed" and run.epochs_done() >= 1 and run.resume_state_path() is not None
     after = ray_engine.submit(who, "vae", tmp_path / "after", MODEL, settings())
     assert wait_for(ray_engine, who, [after.id], poll_s=0.2)[0].status == "complete"
 
@@ -135,7 +137,7 @@ def test_a_killed_worker_fails_its_job_keeps_its_epochs_and_the_rest_go_on(ray_e
 def test_a_worker_that_cannot_see_the_runs_folder_says_so(ray_engine):
     who = owner()
     from dataclasses import asdict
-    job = ray_engine._call(ray_engine.board.submit, who, "vae", "/nonexistent-shared/runs/x", asdict(MODEL),
+    job = ray_engine._call("submit", who, "vae", "/nonexistent-shared/runs/x", asdict(MODEL),
                            asdict(settings()))
     (ended,) = wait_for(ray_engine, who, [job.id], poll_s=0.2)
     assert ended.status == "failed" and "GENLIB_RUNS_DIR must be the same shared folder" in ended.message
@@ -154,28 +156,41 @@ def test_an_unreachable_cluster_is_one_clear_message():
     assert time.time() - started < 30
 
 
-def test_a_cluster_lost_mid_run_is_one_clear_message(ray_engine):
+def test_a_cluster_lost_mid_run_is_one_clear_message(ray_engine, monkeypatch):
     """What the page sees when the board stops answering: a message naming the cluster, not a Ray traceback."""
     import ray
 
-    from genlib.training.ray_engine import RayUnavailable
+    from genlib.training import ray_engine as module
 
     @ray.remote(num_cpus=0)
-    class Gone:
+    class Unanswering:
         def jobs(self, owner):
-            return []
+            time.sleep(30)
 
-    gone = Gone.remote()
-    ray.get(gone.jobs.remote("x"))
-    ray.kill(gone)
-    # the kill travels through the cluster's control store, a call goes straight to the actor: under load a call
-    # right after the kill was still answered (seen once in a full suite), so wait until the actor is gone
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            ray.get(gone.jobs.remote("x"), timeout=5)
-        except ray.exceptions.RayActorError:
-            break
-        time.sleep(0.1)
-    with pytest.raises(RayUnavailable, match=r"Lost the connection to the Ray cluster at .*runs on disk are safe"):
-        ray_engine._call(gone.jobs, "x")
+    monkeypatch.setattr(module, "CALL_TIMEOUT_S", 1)
+    monkeypatch.setattr(ray_engine, "board", Unanswering.remote())
+    with pytest.raises(module.RayUnavailable, match=r"Lost the connection to the Ray cluster at .*runs on disk are safe"):
+        ray_engine.jobs("x")
+
+
+def test_a_killed_board_is_followed_by_one_that_knows_every_job(ray_engine, tmp_path):
+    """The board killed for good mid-training: the next call makes a new board from the journal. The waiting
+    job keeps its place (and then starts), the job that was training is interrupted and its run resumable."""
+    import ray
+
+    who = owner()
+    first = ray_engine.submit(who, "vae", tmp_path / "first", MODEL, settings(epochs=500))
+    second = ray_engine.submit(who, "vae", tmp_path / "second", MODEL, settings(epochs=2))  # waits: one at a time
+    until(ray_engine, who, first.id, lambda j: len(j.epoch_records) >= 1)
+    assert next(j for j in ray_engine.jobs(who) if j.id == second.id).waiting
+    ray.kill(ray_engine.board)  # no_restart: gone for good, with the tasks it owned
+    jobs = {j.id: j for j in ray_engine.jobs(who)}  # no restart of the app: the engine finds the next board
+    assert jobs[first.id].status == "interrupted" and "resume the run" in jobs[first.id].message
+    assert jobs[second.id].status in ("waiting", "running")
+    (ended,) = wait_for(ray_engine, who, [second.id], poll_s=0.2)
+    assert ended.status == "complete", ended.message
+    run = Run(tmp_path / "first")
+    deadline = time.monotonic() + 60  # the worker's end releases the run's writer lock
+    while run.history()["status"] != "interrupted" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert run.history()["status"] == "interrupted" and run.resume_state_path() is not None

@@ -18,6 +18,10 @@ from ..errors import GenlibError
 from .progress import EpochDone, Progress
 
 MAX_SERIES_POINTS = 100_000  # per-iteration values kept for the live chart
+JOURNAL_VERSION = 1
+# the fields a journal keeps: who, what, where and how far; not the live series, grid or pace bookkeeping
+JOURNALED = ("id", "owner", "kind", "run_dir", "model", "train", "status", "message", "submitted", "started", "ended",
+             "where", "epoch", "epochs", "step", "steps_per_epoch", "epoch_records", "stop_asked", "limits")
 ACTIVE = ("waiting", "running")
 
 
@@ -34,7 +38,7 @@ class JobState:
     run_dir: str
     model: dict                    # the model config as a plain dict
     train: dict                    # the training config as a plain dict
-    status: str = "waiting"        # waiting, running, complete, stopped, diverged, failed, cancelled
+    status: str = "waiting"        # waiting, running, complete, stopped, diverged, failed, cancelled, interrupted
     message: str = ""
     submitted: float = field(default_factory=time.time)
     started: float | None = None
@@ -177,6 +181,28 @@ class JobTable:
         """The slots and the jobs running and waiting, as the engines describe themselves."""
         return {"slots": self.slots, "running": sum(j.running for j in self.jobs.values()),
                 "waiting": sum(j.waiting for j in self.jobs.values())}
+
+    # ---- the journal: what must outlive the process that holds the table ----
+    def journal(self) -> dict:
+        """Every job's bookkeeping as plain JSON (not its live series or grid: the run folders keep those)."""
+        return {"version": JOURNAL_VERSION, "jobs": [
+            {name: getattr(job, name) for name in JOURNALED} for job in self.jobs.values()]}
+
+    def restore(self, journal: dict) -> None:
+        """The jobs of a journal written by an earlier holder of this table: waiting jobs keep their places, ended
+        ones their status, and running ones, whose training died with that holder, become interrupted."""
+        if journal.get("version") != JOURNAL_VERSION:
+            return
+        now = time.time()
+        for saved in journal["jobs"]:
+            job = JobState(**{**saved, "limits": tuple(saved["limits"]) if saved.get("limits") else None})
+            if job.running:
+                done = len(job.epoch_records)
+                job.status, job.ended = "interrupted", now
+                job.message = (f"Interrupted during epoch {done + 1}: the job board restarted and its worker ended "
+                               f"with it; the {done} finished epoch(s) are kept: resume the run to go on.")
+            self.jobs[job.id] = job
+        self._ids = itertools.count(len(self.jobs) + 1)
 
     # ---- internals ----
     def _running_of(self, owner: str) -> int:

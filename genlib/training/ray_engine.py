@@ -10,6 +10,8 @@ started from a Streamlit script thread dies with that thread. The app only conne
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 import socket
 import threading
@@ -18,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import GenlibError
+from ..runs.files import atomic_write
 from .job_table import JobState
 from .jobs import Engine, LockedTable, run_job, train_device
 
@@ -25,6 +28,10 @@ BOARD_NAME, NAMESPACE = "genlib-job-board", "genlib"
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import genlib from here
 TICK_S = 0.5         # how often the board looks for finished tasks and free CPUs
 GPU_ARCHS = {"gan": ("infogan",)}  # jobs that ask for a GPU when the cluster has one
+JOURNAL_NAME = "job-board.json"   # the board's journal, in the shared runs folder
+CALL_TIMEOUT_S = 30  # a board call unanswered this long means the cluster is lost
+BOARD_START_TIMEOUT_S = 180  # a new board's start (a fresh worker importing torch) may take longer than a call
+LOG = logging.getLogger(__name__)
 
 
 class RayUnavailable(GenlibError):
@@ -74,20 +81,28 @@ def _init_options() -> dict:
 def _board_class():
     import ray
 
-    @ray.remote(num_cpus=0, max_restarts=0)
+    # restarted by Ray when its process dies; a new board (after a kill) is made by the next app call: either way
+    # it starts from the journal
+    @ray.remote(num_cpus=0, max_restarts=-1)
     class JobBoard(LockedTable):
-        """Owns the job table of the whole cluster and starts its training tasks."""
+        """Owns the job table of the whole cluster and starts its training tasks; journals the table on every
+        change, so a board that died is followed by one that knows every job."""
 
         def __init__(self, running_per_owner: int, waiting_per_owner: int):
             super().__init__(_cluster_cpus(), running_per_owner, waiting_per_owner)
             self.tasks: dict = {}  # job id -> the task's ObjectRef
             self.train_task = _train_task_function()
             self.me = ray.get_runtime_context().current_actor
+            self.journal_path = journal_path()
+            with self.lock:
+                self.table.restore(_read_journal(self.journal_path))
+                self._save_journal()
             threading.Thread(target=self._watch, daemon=True).start()
 
         def submit(self, owner, kind, run_dir, model, train, limits=None) -> JobState:
             with self.lock:
                 job = self.table.submit(owner, kind, run_dir, model, train, limits)
+                self._save_journal()
             self._tick()
             with self.lock:  # as it is after the tick: it may have started
                 return self.table.snapshot_of(job.id)
@@ -95,6 +110,16 @@ def _board_class():
         def placed(self, job_id: str, where: str, pid: int) -> None:
             with self.lock:
                 self.table.placed(job_id, where, pid)
+                self._save_journal()
+
+        def stop(self, job_id: str, owner: str) -> None:
+            with self.lock:
+                self.table.stop(job_id, owner)
+                self._save_journal()
+
+        def _save_journal(self) -> None:
+            """Write the table where every node sees it (the shared runs folder); called holding the lock."""
+            atomic_write(self.journal_path, json.dumps(self.table.journal(), default=float).encode())
 
         def describe(self) -> dict:
             resources = ray.cluster_resources()
@@ -107,8 +132,8 @@ def _board_class():
                 time.sleep(TICK_S)
                 try:
                     self._tick()
-                except Exception:  # a passing cluster hiccup must not end the board
-                    pass
+                except Exception:  # a passing cluster hiccup must not end the board; its log says what it was
+                    LOG.exception("the job board's tick failed; it goes on")
 
         def _tick(self) -> None:
             """Collect finished tasks (a dead worker fails its job), then start what fits."""
@@ -125,14 +150,33 @@ def _board_class():
                 with self.lock:
                     self.table.finish(job_id, status, message)
                     del self.tasks[job_id]
+                    self._save_journal()
             gpus = ray.cluster_resources().get("GPU", 0)
             with self.lock:
                 self.table.slots = _cluster_cpus()
                 for job in self.table.to_start():
                     options = {"num_gpus": 1} if gpus and _wants_gpu(job) else {}
                     self.tasks[job.id] = self.train_task.options(**options).remote(job, self.me)
+                    self._save_journal()
 
     return JobBoard
+
+
+def journal_path() -> Path:
+    """The job board's journal: in the runs folder, which every node shares."""
+    from ..runs.store import user_runs_dir
+    return user_runs_dir() / JOURNAL_NAME
+
+
+def _read_journal(path: Path) -> dict:
+    """The journal a previous board left, or an empty one (none yet, or unreadable: said in the log)."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        LOG.exception("the job board's journal %s could not be read; starting with no jobs", path)
+        return {}
 
 
 def _cluster_cpus() -> int:
@@ -180,13 +224,31 @@ class RayEngine(Engine):
         import ray
 
         self.address = connect(address)
-        self.board = _board_class().options(name=BOARD_NAME, namespace=NAMESPACE, lifetime="detached",
-                                            get_if_exists=True).remote(running_per_owner, waiting_per_owner)
+        self._limits = (running_per_owner, waiting_per_owner)
         self._ray = ray
+        self.board = self._board()
 
-    def _call(self, method, *args):
+    def _board(self):
+        """The cluster's board: the live one, or a new one (restored from the journal) if it was killed. A new
+        one starts in a fresh worker that imports torch first: on a busy 2-core machine that took over the 30 s a
+        call may take, so its start has a limit of its own."""
+        board = _board_class().options(name=BOARD_NAME, namespace=NAMESPACE, lifetime="detached",
+                                       get_if_exists=True).remote(*self._limits)
         try:
-            return self._ray.get(method.remote(*args), timeout=30)
+            self._ray.get(board.__ray_ready__.remote(), timeout=BOARD_START_TIMEOUT_S)
+        except self._ray.exceptions.RayError as err:
+            raise RayUnavailable(f"The job board of the Ray cluster at {self.address} did not start "
+                                 f"({type(err).__name__}); runs on disk are safe. Restart the cluster "
+                                 "(`./lab class`) and reload the page.") from None
+        return board
+
+    def _call(self, method_name: str, *args):
+        try:
+            try:
+                return self._ray.get(getattr(self.board, method_name).remote(*args), timeout=CALL_TIMEOUT_S)
+            except self._ray.exceptions.ActorDiedError:  # killed for good: the next board takes over the journal
+                self.board = self._board()
+                return self._ray.get(getattr(self.board, method_name).remote(*args), timeout=CALL_TIMEOUT_S)
         except self._ray.exceptions.RayTaskError as err:  # the board raised a user-fixable error
             if isinstance(err.cause, GenlibError):
                 raise err.cause from None
@@ -198,17 +260,17 @@ class RayEngine(Engine):
 
     def submit(self, owner: str, kind: str, run_dir, model_cfg, train_cfg, limits=None) -> JobState:
         Path(run_dir).parent.mkdir(parents=True, exist_ok=True)  # a worker that cannot see it is refused
-        return self._call(self.board.submit, owner, kind, str(run_dir), asdict(model_cfg), asdict(train_cfg),
+        return self._call("submit", owner, kind, str(run_dir), asdict(model_cfg), asdict(train_cfg),
                           limits)
 
     def jobs(self, owner: str | None) -> list[JobState]:
-        return self._call(self.board.jobs, owner)
+        return self._call("jobs", owner)
 
     def stop(self, job_id: str, owner: str) -> None:
-        self._call(self.board.stop, job_id, owner)
+        self._call("stop", job_id, owner)
 
     def busy(self, run_dir) -> bool:
-        return self._call(self.board.busy, str(run_dir))
+        return self._call("busy", str(run_dir))
 
     def describe(self) -> dict:
-        return {"engine": f"Ray at {self.address}", **self._call(self.board.describe)}
+        return {"engine": f"Ray at {self.address}", **self._call("describe")}
