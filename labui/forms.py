@@ -9,7 +9,7 @@ from genlib.models import GANConfig, VAEConfig
 from genlib.models.gan import LOSSES
 from genlib.runs.store import Run
 from genlib.training.configs import GANTrainConfig, VAETrainConfig, parse_config
-from labui.jobs import training_into
+from genlib.runs.lock import is_being_written
 from labui.training import new_run_dir, start_job
 
 TRAIN_SIZES = {"500": 500, "2,000": 2000, "10,000": 10000, "60,000 (all)": None}
@@ -25,16 +25,30 @@ SLOW_RUN_WAITING = "gan_cpu_confirm"  # session key: the settings of a CPU infog
 
 
 def validated(model_cls, model_values: dict, train_cls, train_values: dict, use_sidebar: bool = True):
-    """(model config, training config) from a form, or None after showing what was wrong.
+    """(model config, training config) from a form, or None after showing everything that was wrong.
 
     New runs train on the sidebar's device and dataset; a resumed run keeps its own."""
     sidebar = {"device": st.session_state.get("device", "auto"),
                "dataset": st.session_state.get("dataset", "mnist")} if use_sidebar else {}
-    try:
-        return parse_config(model_cls, model_values), parse_config(train_cls, {**train_values, **sidebar})
-    except ConfigError as err:
-        st.error(err.named(lambda setting: FIELD_LABELS.get(setting, setting)))
-        return None
+    forms = [(model_cls, model_values), (train_cls, {**train_values, **sidebar})]
+    # parse_config stops at the first bad setting: try each one alone (the others at their defaults) so that a form
+    # with two bad fields names both; an error about a default beside it is not this field's
+    problems = []
+    for cls, values in forms:
+        for name, value in values.items():
+            try:
+                parse_config(cls, {name: value})
+            except ConfigError as err:
+                if err.setting in (name, None):
+                    problems.append(err)
+    if not problems:  # each setting is fine alone: check them together (a batch larger than the training set)
+        try:
+            return tuple(parse_config(cls, values) for cls, values in forms)
+        except ConfigError as err:
+            problems = [err]
+    named = [err.named(lambda setting: FIELD_LABELS.get(setting, setting)) for err in problems]
+    st.error(named[0] if len(named) == 1 else "\n".join(f"- {text}" for text in named))
+    return None
 
 
 def submit(kind: str, model_cls, model_values: dict, train_cls, train_values: dict, prefix: str, name: str):
@@ -135,7 +149,7 @@ def _confirm_slow_cpu_run(args: tuple) -> None:
 def resume_button(run_dir: str, records: list[dict]) -> None:
     """Continue a GAN run from its last finished epoch (user runs keep a resume state; shipped runs do not)."""
     run = Run(run_dir)
-    if run.resume_state_path() is None or training_into(run.path):
+    if run.resume_state_path() is None or is_being_written(run.path):
         return
     last, planned = records[-1]["epoch"], run.config()["train"].get("epochs", 0)
     interrupted = run.history()["status"] == "interrupted"

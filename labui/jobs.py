@@ -9,7 +9,6 @@ import os
 
 import streamlit as st
 
-from genlib.errors import GenlibError
 from genlib.training.jobs import ThreadEngine
 
 MAX_JOBS = int(os.environ.get("GENLIB_MAX_JOBS", "1"))  # jobs training at once in threads (1 suits 2 cores)
@@ -24,12 +23,3 @@ def engine():
         return ThreadEngine(slots=MAX_JOBS)
     from genlib.training.ray_engine import RayEngine
     return RayEngine(address)
-
-
-def training_into(run_dir) -> bool:
-    """Whether a job is training into this run right now (False when the cluster cannot be asked: the page
-    then shows the run as it is on disk, and the panel says what is wrong with the cluster)."""
-    try:
-        return engine().busy(run_dir)
-    except GenlibError:
-        return False

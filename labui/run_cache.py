@@ -15,6 +15,7 @@ from genlib.evaluation import evaluate, latent
 from genlib.evaluation.references import reference_fids as _reference_fids
 from genlib.pretrain import HOMEWORK_GAN
 from genlib import loading
+from genlib.runs.lock import is_being_written
 from genlib.runs.store import CHECKPOINTS_DIR, Run, scan_runs, user_runs_dir
 
 CODES_SHOWN = 2000  # test digits drawn in the latent scatter
@@ -113,9 +114,9 @@ def is_homework(run) -> bool:
 
 
 def vae_runs() -> list:
-    """Every VAE run with at least one finished epoch that this app is not training right now."""
-    from labui.jobs import training_into
-    return [r for r in scan_runs()[0] if r.kind == "vae" and r.epochs > 0 and not training_into(r.path)]
+    """Every VAE run with at least one finished epoch that nothing is training right now (its writer lock: one
+    look at a file per run, whichever engine, process or machine trains it)."""
+    return [r for r in scan_runs()[0] if r.kind == "vae" and r.epochs > 0 and not is_being_written(r.path)]
 
 
 def gan_runs() -> list:

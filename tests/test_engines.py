@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from genlib.models import GANConfig, VAEConfig
+from genlib.runs.lock import is_being_written
 from genlib.runs.store import Run
 from genlib.training.configs import GANTrainConfig, VAETrainConfig
 from genlib.training.job_table import JobLimitError
@@ -54,7 +55,7 @@ def test_a_job_trains_reports_and_ends_with_a_frozen_clock(engine, tmp_path):
     assert Run(tmp_path / "a").history()["status"] == "complete" and Run(tmp_path / "a").epochs_done() == 2
     time.sleep(0.3)
     assert engine.jobs(who)[0].elapsed == ended.elapsed  # reopened later, it still took as long
-    assert engine.latest(who, "vae").id == job.id and engine.latest(who, "gan") is None
+    assert [j.id for j in engine.jobs(who) if j.kind == "vae"] == [job.id] and engine.jobs(owner()) == []
 
 
 def test_one_running_and_one_waiting_per_student_and_the_others_are_not_held_up(engine, tmp_path):
@@ -68,7 +69,7 @@ def test_one_running_and_one_waiting_per_student_and_the_others_are_not_held_up(
     ended = {j.id: j for j in wait_for(engine, ann, [a1.id, a2.id], poll_s=0.2) + wait_for(engine, bob, [b1.id])}
     assert all(j.status == "complete" for j in ended.values()), [j.message for j in ended.values()]
     assert ended[b1.id].started < ended[a2.id].started  # bob's first before ann's second
-    assert not engine.busy(tmp_path / "a1")
+    assert not is_being_written(tmp_path / "a1")  # its writer is gone with the job
 
 
 def test_stop_keeps_finished_epochs_resumable_and_cancel_removes_a_waiting_job(engine, tmp_path):
@@ -194,3 +195,18 @@ def test_a_killed_board_is_followed_by_one_that_knows_every_job(ray_engine, tmp_
     while run.history()["status"] != "interrupted" and time.monotonic() < deadline:
         time.sleep(0.5)
     assert run.history()["status"] == "interrupted" and run.resume_state_path() is not None
+
+
+def test_both_engines_satisfy_the_engine_protocol():
+    """The CLI and the app use only the protocol's methods: each engine must offer all of them."""
+    import inspect
+
+    from genlib.training.jobs import Engine, ThreadEngine
+    from genlib.training.ray_engine import RayEngine
+
+    wanted = {name for name, _ in inspect.getmembers(Engine, inspect.isfunction) if not name.startswith("_")}
+    assert wanted == {"submit", "jobs", "stop", "describe"}
+    for cls in (ThreadEngine, RayEngine):
+        for name in wanted:
+            assert inspect.signature(getattr(cls, name)).parameters.keys() == \
+                inspect.signature(getattr(Engine, name)).parameters.keys(), (cls.__name__, name)

@@ -1,6 +1,6 @@
 """Training jobs: what a worker runs for a job, and the in-process engine (threads) the laptop app uses.
 
-Two engines sit behind one interface (submit, jobs, latest, stop, busy, describe), both keeping a JobTable:
+Two engines sit behind one interface (the Engine protocol: submit, jobs, stop, describe), both keeping a JobTable:
 ThreadEngine trains in threads of the app's own process (one person, nothing to start); RayEngine
 (ray_engine.py) trains in worker processes of a Ray cluster (a class). Workers report progress every few
 iterations and the reply says whether to stop, so both stop the same way.
@@ -11,6 +11,7 @@ import os
 import threading
 import traceback
 from dataclasses import asdict
+from typing import Protocol
 
 from ..errors import GenlibError
 from .configs import MODEL_CONFIGS, TRAIN_CONFIGS
@@ -53,11 +54,20 @@ def run_job(job: JobState, send, read_stop=None) -> tuple[str, str]:
         return "failed", f"Training failed: {type(err).__name__}: {err}"
 
 
-class Engine:
-    """What both engines offer (submit, jobs, latest, stop, busy, describe); `latest` is the same for both."""
+class Engine(Protocol):
+    """What both engines offer the CLI and the app (ThreadEngine here, RayEngine in ray_engine.py)."""
 
-    def latest(self, owner: str, kind: str) -> JobState | None:
-        return next((j for j in reversed(self.jobs(owner)) if j.kind == kind), None)
+    def submit(self, owner: str, kind: str, run_dir, model_cfg, train_cfg, limits=None) -> JobState:
+        """Accept a job (or raise JobLimitError); it waits its fair turn, then trains."""
+
+    def jobs(self, owner: str | None) -> list[JobState]:
+        """Snapshots of an owner's jobs (None: everyone's), oldest first."""
+
+    def stop(self, job_id: str, owner: str) -> None:
+        """Cancel a waiting job at once; stop a running one after its current batch."""
+
+    def describe(self) -> dict:
+        """The engine in words, its CPUs and GPUs, and how many jobs run and wait."""
 
 
 class LockedTable:
@@ -80,12 +90,8 @@ class LockedTable:
         with self.lock:
             self.table.stop(job_id, owner)
 
-    def busy(self, run_dir) -> bool:
-        with self.lock:
-            return self.table.busy(run_dir)
 
-
-class ThreadEngine(Engine, LockedTable):
+class ThreadEngine(LockedTable):
     """Jobs in threads of this process: at most `slots` train at once, the others wait their fair turn."""
 
     def submit(self, owner: str, kind: str, run_dir, model_cfg, train_cfg, limits=None) -> JobState:

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import GenlibError
 from ..runs.files import atomic_write
 from .job_table import JobState
-from .jobs import Engine, LockedTable, run_job, train_device
+from .jobs import LockedTable, run_job, train_device
 
 BOARD_NAME, NAMESPACE = "genlib-job-board", "genlib"
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import genlib from here
@@ -217,7 +217,7 @@ def _train_task_function():
     return train_task
 
 
-class RayEngine(Engine):
+class RayEngine:
     """The job interface of ThreadEngine, served by the cluster's job board."""
 
     def __init__(self, address: str | None = None, running_per_owner: int = 1, waiting_per_owner: int = 1):
@@ -268,9 +268,6 @@ class RayEngine(Engine):
 
     def stop(self, job_id: str, owner: str) -> None:
         self._call("stop", job_id, owner)
-
-    def busy(self, run_dir) -> bool:
-        return self._call("busy", str(run_dir))
 
     def describe(self) -> dict:
         return {"engine": f"Ray at {self.address}", **self._call("describe")}
