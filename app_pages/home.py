@@ -7,9 +7,9 @@ from labui.run_cache import real_digit_grid_png, run_place, runs_table
 st.title("genlib lab")
 st.markdown(
     "Train small generative models yourself and **see** two things textbooks only assert:\n\n"
-    "1. **A VAE without its KL term falls apart.** Slide the KL weight β from exactly 0 upward: at 0 the "
-    "latent space is a plain autoencoder's, with scattered codes and holes the prior's samples fall "
-    "into; near 1 it is smooth; far above 1 it collapses into blur.\n"
+    "1. **What a VAE loses without its KL term.** Slide the KL weight β from exactly 0 upward and measure it: at 0 "
+    "the latent space is a plain autoencoder's, its codes free to leave the prior; near 1 the KL term pulls them "
+    "into it; far above 1 it can switch latent dimensions off. The VAE page says what each sweep's numbers show.\n"
     "2. **A GAN learns epoch by epoch.** Train the classic MNIST GAN, watch its losses live, and scrub "
     "and compare the fixed-noise sample grids epoch by epoch, with quality metrics beside each epoch."
 )

@@ -1,7 +1,7 @@
 """VAE page: slide the KL weight β from exactly 0 and watch the latent space break, then heal."""
 import streamlit as st
 
-from labui import claims, run_cache, vae_decode, vae_draw, vae_kl, vae_sweeps, vae_views
+from labui import claims, run_cache, vae_decode, vae_draw, vae_gap, vae_kl, vae_sentences, vae_sweeps, vae_views
 from labui.errors import shown_as_message
 from labui.forms import vae_training_form
 from labui.run_transfer import share_panel
@@ -13,9 +13,11 @@ VIEWS = ["Latent space", "Samples", "Interpolation", "Latent sliders", "Across �
 st.title("VAE: what the KL term does")
 st.markdown(
     "A VAE's loss is **reconstruction + β · KL**. With β = 0 it is a plain autoencoder: nothing pulls the codes "
-    "towards the prior N(0, I), so they spread out with gaps and samples drawn from the prior decode to garbage. "
-    "Slide β up from 0 and watch the latent space fill in; push it far and everything blurs."
+    "towards the prior N(0, I), so they are free to spread away from it, and samples drawn from the prior can land "
+    "where no code is. Slide β up from 0 and watch the codes move into the prior; push it far and the KL term can "
+    "switch latent dimensions off. What each sweep shows is said beside its numbers."
 )
+sweep_reading = st.empty()  # what this sweep's β = 0 prior samples look like, once a sweep is picked
 
 groups = vae_sweeps.group_runs(run_cache.vae_runs())
 if not groups:
@@ -25,6 +27,11 @@ else:
     sweep = groups[group_key]
     run = vae_sweeps.pick_run(group_key, sweep)
     path = run.path
+    ends = {r.kl_weight: r.path for r in sweep if r.kl_weight in (0.0, 1.0)}
+    if 0.0 in ends:
+        with shown_as_message("This sweep's β = 0 and β = 1 runs cannot be compared"):
+            sweep_reading.markdown(vae_sentences.prior_samples(
+                run_cache.run_metrics(ends[0.0]), run_cache.run_metrics(ends[1.0]) if 1.0 in ends else None))
     with shown_as_message("This run cannot be shown"):
         metrics = run_cache.run_metrics(path)
         vae_views.metric_strip(metrics)
@@ -51,12 +58,12 @@ else:
                     st.info("This run has no β neighbours with the same settings yet: train one with the "
                             "button above the views, then compare them here.")
                 else:
-                    st.markdown(vae_views.explanation(sweep, run.kl_weight))
+                    st.markdown(vae_views.explanation(sweep, run.kl_weight, run.latent_dim))
                     vae_views.across_beta_view(sweep, run.kl_weight)
         if claims_tab.open:
             with claims_tab:
                 st.subheader("Does the decoder overfit without the KL term?")
-                claims.overfitting_view(sweep, run, run.kl_weight)
+                vae_gap.overfitting_view(sweep, run, vae_sweeps.smaller_sweeps(groups, group_key))
                 st.subheader("Are prior samples new digits or copies?")
                 report = claims.memorisation_view("vae", path, None, key="vae_memo")
                 if report:

@@ -1,4 +1,4 @@
-"""Testing the homework's claims: does the VAE decoder overfit, are generated digits copies?"""
+"""Testing the homework's claim that generated digits are copies (the VAE's overfitting: labui/vae_gap.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 
 from genlib.evaluation.judge import judge_images
 from genlib.evaluation.memorisation import memorisation_check, training_digits
-from genlib.evaluation.metrics import CONFIDENCE, confident_rate, recon_gap
+from genlib.evaluation.metrics import CONFIDENCE, confident_rate
 from labui import plots, run_cache
 
 CHECKED_SAMPLES = 1000
@@ -85,30 +85,3 @@ def verdict(report: dict) -> str:
     return (f"**No sign of copying**: samples sit {ratio:.2f}× as far from their nearest training digit as "
             f"held-out test digits do, and {share_text(share)} are suspiciously close "
             "(≈ 5 % is what new digits give).")
-
-
-def overfitting_view(sweep: list, run, selected_beta: float) -> None:
-    """Train vs test reconstruction per epoch, and the final gap against β, with the measured verdict."""
-    records = run_cache.history(run.path)["epochs"]
-    epochs = [r["epoch"] for r in records]
-    fig = go.Figure()
-    for split in ("train", "test"):
-        fig.add_trace(go.Scatter(x=epochs, y=[r[f"{split}_recon"] for r in records], mode="lines+markers",
-                                 name=f"{split} reconstruction"))
-    size = run.extra.get("train_limit") or 60000
-    left, right = st.columns(2)
-    left.plotly_chart(plots.layout(fig, f"Reconstruction (nats) per epoch, β = {selected_beta:g}, {size:,} "
-                                         "training images", "epoch", "nats per image"), width="stretch",
-                      key="gap_per_epoch")
-    gaps = {r.kl_weight: recon_gap(run_cache.history(r.path)["epochs"][-1]) for r in sweep}
-    betas = sorted(gaps)
-    if len(betas) > 1:  # one run has no β axis to draw
-        right.plotly_chart(plots.metric_vs_beta(betas, [gaps[b] for b in betas], "Test − train reconstruction (nats)",
-                                                selected_beta), width="stretch", key="gap_vs_beta")
-    if 0.0 in gaps and 1.0 in gaps:
-        bigger = "larger" if gaps[0.0] > gaps[1.0] else "not larger"
-        st.markdown(f"With {size:,} training images the measured gap at β = 0 is **{gaps[0.0]:.2f} nats**, at "
-                    f"β = 1 **{gaps[1.0]:.2f} nats**: the gap without the KL term is **{bigger}**. "
-                    "Train β = 0 and β = 1 on 500 training images below to see how the gap grows with little data.")
-    else:
-        st.caption("Train β = 0 and β = 1 at the same training-set size to compare their gaps here.")

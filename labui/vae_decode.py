@@ -79,7 +79,7 @@ def decoding_panel(run_dir: str, latent_dim: int, beta: float, clicked: np.ndarr
     st.markdown(f"**The judge reads {reading.digit} with {reading.confidence:.0%} confidence**: {verdict}.")
     nearest, spacing = probe.nearest_code_distance(clicked, shown), code_spacing(run_dir)
     ratio = nearest / max(spacing, 1e-12)
-    where = (f"**a hole between the codes**: {ratio:.0f}× their typical spacing from the nearest one"
+    where = (f"in **a hole between the codes**: {ratio:.0f}× their typical spacing from the nearest one"
              if ratio >= HOLE_RATIO else "among the codes")
     st.markdown(f"The nearest of the {len(shown):,} test codes drawn is {nearest:.2f} away on this plane; "
                 f"neighbouring codes are typically {spacing:.2f} apart. This point lies {where}.")

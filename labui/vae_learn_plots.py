@@ -7,7 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from genlib.evaluation.metrics import COLLAPSED_KL
+from genlib.evaluation.metrics import ACTIVE_UNIT_VARIANCE
 from labui.plots import DIGIT_COLOURS, PRIOR_RADII, latent_scatter, layout, prior_circle
 
 KL_FLOOR = 1e-4        # KL bars and cells below this are drawn at it: a log axis cannot show 0
@@ -15,28 +15,37 @@ PLANE_GRID = 71        # invisible markers per side under the clickable plane: c
 MARK = dict(size=16, symbol="x", color="red", line=dict(width=2, color="white"))
 
 
-def kl_bars(kl: np.ndarray, active: np.ndarray, title: str) -> go.Figure:
-    """Mean KL per dimension, largest first, coloured by whether the dimension is an active unit."""
+def kl_bars(kl: np.ndarray, variance: np.ndarray, active: np.ndarray, title: str) -> go.Figure:
+    """Mean KL per dimension, largest first, coloured by whether the dimension is an active unit (labui/vae_kl.py:
+    the page's one definition). No line at a KL threshold: a second rule would colour some bars against it."""
     order = np.argsort(kl)[::-1]
     names = [f"z{d + 1}" for d in order]
     fig = go.Figure()
-    for is_active, label, colour in ((True, "active unit (Cov > 0.01)", "#1f77b4"), (False, "inactive", "#bbbbbb")):
-        pick = [i for i, d in enumerate(order) if bool(active[d]) == is_active]
-        fig.add_trace(go.Bar(x=[names[i] for i in pick], y=np.maximum(kl[order[pick]], KL_FLOOR).tolist(), name=label,
-                             marker_color=colour, customdata=kl[order[pick]].tolist(),
-                             hovertemplate="%{x}: %{customdata:.4f} nats<extra></extra>"))
-    fig.add_hline(y=COLLAPSED_KL, line=dict(color="red", dash="dash"),
-                  annotation_text=f"{COLLAPSED_KL} nats: below it, no information")
+    for is_active, label, colour in ((True, f"active unit (code varies: Cov > {ACTIVE_UNIT_VARIANCE})", "#1f77b4"),
+                                     (False, f"inactive (Cov ≤ {ACTIVE_UNIT_VARIANCE})", "#bbbbbb")):
+        pick = [d for d in order if bool(active[d]) == is_active]
+        fig.add_trace(go.Bar(x=[f"z{d + 1}" for d in pick], y=np.maximum(kl[pick], KL_FLOOR).tolist(), name=label,
+                             marker_color=colour, customdata=np.stack([kl[pick], variance[pick]], 1).tolist(),
+                             hovertemplate="%{x}: %{customdata[0]:.4f} nats, its code's variance across digits "
+                                           "%{customdata[1]:.4f}<extra></extra>"))
     fig.update_xaxes(categoryorder="array", categoryarray=names)
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", **decade_ticks(float(kl.max())))
     return layout(fig, title, "latent dimension (largest KL first)", "mean KL on the test set (nats, log)")
 
 
-def kl_heatmap(betas: list[float], kl_rows: list[np.ndarray], collapsed: list[int], title: str) -> go.Figure:
+def decade_ticks(largest: float) -> dict:
+    """One labelled tick per power of ten from the floor up, written out (plotly's default log ticks read
+    "5 2 10 5 2 1"); the floor's label says that smaller values are drawn there."""
+    powers = range(round(math.log10(KL_FLOOR)), max(0, math.ceil(math.log10(max(largest, KL_FLOOR)))) + 1)
+    values = [10.0**p for p in powers]
+    return {"tickvals": values, "ticktext": [f"≤{v:g}" if v == KL_FLOOR else f"{v:g}" for v in values]}
+
+
+def kl_heatmap(betas: list[float], kl_rows: list[np.ndarray], inactive: list[int], title: str) -> go.Figure:
     """β × dimension, each row sorted largest first: the staircase of dimensions switching off as β grows."""
     z = np.log10(np.maximum(np.sort(np.stack(kl_rows), 1)[:, ::-1], KL_FLOOR))
     dims = z.shape[1]
-    rows = [f"β = {b:g} ({c} collapsed)" for b, c in zip(betas, collapsed)]
+    rows = [f"β = {b:g} ({n} inactive)" for b, n in zip(betas, inactive)]
     fig = go.Figure(go.Heatmap(
         z=z, x=list(range(1, dims + 1)), y=rows, colorscale="Viridis", zmin=math.log10(KL_FLOOR),
         customdata=10**z, hovertemplate="%{y}, rank %{x}: %{customdata:.4f} nats<extra></extra>",

@@ -10,7 +10,7 @@ import streamlit as st
 from genlib.models import VAEConfig
 from genlib.runs.store import Run
 from genlib.training.configs import VAETrainConfig
-from labui import forms, run_cache
+from labui import forms, run_cache, vae_sentences
 
 # the β values of the shipped sweep: the neighbours a single run is offered
 BETA_LADDER = [0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
@@ -47,6 +47,12 @@ def run_label(run) -> str:
     return f"{run.kl_weight:g}" + ("" if run_cache.is_shipped(run) else f" ({run.extra['name']})")
 
 
+def smaller_sweeps(groups: dict[tuple, list], key: tuple) -> list[str]:
+    """The labels of the sweeps trained on fewer images than this one, with two runs or more to compare."""
+    images = key[2] or 60000
+    return [group_label(k) for k, group in groups.items() if (k[2] or 60000) < images and len(group) > 1]
+
+
 def pick_group(groups: dict[tuple, list]) -> tuple:
     # latent 16 on all the data first: the lesson shows in the numbers there
     keys = sorted(groups, key=lambda k: (k[3] == YOURS, k[0] != 16, k[2] is not None, k[0], k[1], k[2] or 0))
@@ -81,7 +87,8 @@ def neighbour_offer(run) -> None:
     beta = left.selectbox("β to train beside it", choices, index=choices.index(default), format_func="{:g}".format,
                           key="vae_neighbour_beta")
     saved = Run(run.path).expect_kind("vae")
-    right.caption(f"Same settings as `{run.extra['name']}`: {saved['train']['epochs']} epochs, "
+    epochs = vae_sentences.plural(saved["train"]["epochs"], "epoch")
+    right.caption(f"Same settings as `{run.extra['name']}`: {epochs}, "
                   f"{saved['train'].get('train_limit') or 60000:,} training images.")
     if right.button(f"Train β = {beta:g} with the same settings", key="vae_neighbour_go"):
         # the sidebar's device and dataset replace the saved ones, as for any new run

@@ -9,10 +9,9 @@ from genlib import images
 from genlib.evaluation import latent, metrics
 from genlib.evaluation.references import REAL_ROW
 from genlib.evaluation.judge import judge_images
-from labui import plots, run_cache, vega
+from labui import plots, run_cache, vae_sentences, vega
 
-INTERP_POINTS = 16
-STRIP_POINTS = 10
+INTERP_POINTS = 16  # points along a line between two codes: the strip shows them, the chart measures their steps
 
 
 def metric_strip(m: dict) -> None:
@@ -20,7 +19,9 @@ def metric_strip(m: dict) -> None:
     cols = st.columns(6)
     cols[0].metric("Recon. (nats)", f"{m['recon']:.1f}", help="reconstruction: −log p(x|z) per test image")
     cols[1].metric("KL (nats)", f"{m['kl']:.1f}", help="the rate: mean KL(q(z|x) ‖ N(0, I)) per test image")
-    cols[2].metric("Active units", f"{m['active_units']}", help="latent dimensions whose code varies (Cov > 0.01)")
+    cols[2].metric("Active units", f"{m['active_units']}",
+                   help="latent dimensions whose code varies across test digits "
+                        f"(Cov > {metrics.ACTIVE_UNIT_VARIANCE}); the others are inactive, collapsed onto the prior")
     cols[3].metric("Prior-sample FID", f"{m['fid']:.0f}", help=f"judge features; real-vs-real floor {floor:.0f}")
     cols[4].metric("Fitted-Gaussian FID", f"{m['fid_fitted_gaussian']:.0f}",
                    help="samples from a Gaussian fitted to the codes instead of the prior")
@@ -41,8 +42,7 @@ def latent_view(run_dir: str, latent_dim: int) -> None:
     left, right = st.columns(2)
     left.container(key="latent_scatter").vega_lite_chart(
         spec=vega.latent_codes(proj["points"][:n], labels[:n], title, names), width="content")
-    left.caption("The black circles are the prior's 1σ and 2σ. Where the codes leave empty space inside "
-                 "them, prior samples land on nothing the decoder learned.")
+    left.caption(vae_sentences.scatter_caption(proj["points"][:n], run_cache.vae_codes(run_dir)))
     vae = run_cache.vae(run_dir)
     directions = None if latent_dim == 2 else proj["directions"]
     over = right.radio("Decode a grid over", ["the prior's [-3, 3]²", "where the codes are (±2 std)"],
@@ -83,15 +83,22 @@ def _pick_digit(label: str, key: str, default_class: int) -> int:
     c1, c2 = st.columns(2)
     digit = c1.selectbox(f"{label}: digit", list(range(10)), index=default_class, key=f"{key}_class")
     of_class = np.flatnonzero(labels == digit)
-    example = c2.number_input(f"{label}: example", 0, len(of_class) - 1, 0, key=f"{key}_example")
+    example = c2.number_input(f"{label}: example", 0, len(of_class) - 1, 0, key=_example_key(key))
     return int(of_class[int(example)])
+
+
+def _example_key(key: str) -> str:
+    """The example box's widget key. Random pair moves it on: a box holding a typed, out-of-range number keeps
+    that text and its error message whatever value the script sends, and only a new widget starts clean."""
+    return f"{key}_example_{st.session_state.get(f'{key}_drawn', 0)}"
 
 
 def _randomise_pair() -> None:
     rng = np.random.default_rng()
     for key in ("interp_a", "interp_b"):
+        st.session_state[f"{key}_drawn"] = st.session_state.get(f"{key}_drawn", 0) + 1
         st.session_state[f"{key}_class"] = int(rng.integers(10))
-        st.session_state[f"{key}_example"] = int(rng.integers(50))
+        st.session_state[_example_key(key)] = int(rng.integers(50))
 
 
 @run_cache.stamped
@@ -115,7 +122,7 @@ def interpolation_view(run_dir: str) -> None:
     t = st.slider("t (0 = first digit, 1 = second)", 0.0, 1.0, 0.5, 0.01, key="interp_t")
     with torch.no_grad():
         point = vae.decode(((1 - t) * za + t * zb)[None])
-        strip = vae.decode(latent.interpolate(za, zb, STRIP_POINTS))
+        strip = vae.decode(latent.interpolate(za, zb, INTERP_POINTS))
     left, right = st.columns([1, 2])
     left.image(images.png_bytes(images.to_uint8(point[0]), scale=8), output_format="PNG",
                caption=f"decoded at t = {t:.2f}")
@@ -123,8 +130,9 @@ def interpolation_view(run_dir: str) -> None:
     right.plotly_chart(plots.step_sizes(steps, f"Step sizes in judge-feature space (largest ÷ mean = "
                                                f"{steps.max() / steps.mean():.2f})"),
                        width="stretch", key="interp_steps")
-    st.image(run_cache.png(strip, nrow=STRIP_POINTS, scale=2), output_format="PNG",
-             caption=f"{STRIP_POINTS} evenly spaced steps from the first digit to the second")
+    st.image(run_cache.png(strip, nrow=INTERP_POINTS, scale=2), output_format="PNG",
+             caption=f"The {INTERP_POINTS} points whose {INTERP_POINTS - 1} equal steps in latent space the chart "
+                     "measures, from the first digit to the second")
 
 
 @st.fragment
@@ -132,6 +140,8 @@ def latent_sliders_view(run_dir: str, latent_dim: int) -> None:
     """One slider per latent dimension (up to 16), starting at a chosen digit's code."""
     start = _pick_digit("Start from", "sliders_start", 5)
     vae, codes = run_cache.vae(run_dir), run_cache.vae_codes(run_dir)
+    active = metrics.active_dimensions(codes)  # the page's one definition (labui/vae_kl.py), on the same codes
+    st.markdown(vae_sentences.sliders(active))
     code = codes[start].astype(np.float64)
     shown = min(latent_dim, 16)
     lows = np.minimum(-4.0, np.floor(codes[:, :shown].min(0)))
@@ -140,7 +150,8 @@ def latent_sliders_view(run_dir: str, latent_dim: int) -> None:
     left, right = st.columns([2, 1])
     cols = left.columns(4)
     for d in range(shown):
-        z[d] = cols[d % 4].slider(f"z{d + 1}", float(lows[d]), float(highs[d]), float(round(code[d], 2)), 0.05,
+        name = f"z{d + 1}" + ("" if active[d] else " (inactive)")
+        z[d] = cols[d % 4].slider(name, float(lows[d]), float(highs[d]), float(round(code[d], 2)), 0.05,
                                   key=f"z_{run_dir}_{start}_{d}")
     with torch.no_grad():
         right.image(images.png_bytes(images.to_uint8(vae.decode(z[None])[0]), scale=8), output_format="PNG",
@@ -169,43 +180,7 @@ def across_beta_view(sweep: list, selected_beta: float) -> None:
                                                       *reference), width="stretch", key=f"beta_{key}")
 
 
-def explanation(sweep: list, selected_beta: float) -> str:
+def explanation(sweep: list, selected_beta: float, latent_dim: int) -> str:
     """What the numbers on screen say, in plain words."""
-    by_beta = {r.kl_weight: run_cache.run_metrics(r.path) for r in sweep}
-    m = by_beta[selected_beta]
-    lines = []
-    if 0.0 in by_beta and 1.0 in by_beta:
-        ae, vae = by_beta[0.0], by_beta[1.0]
-        lines.append(
-            f"**β = 0 is a plain autoencoder.** Its codes sit {ae['aggregate_kl']:.0f} nats away from the prior "
-            f"(β = 1: {vae['aggregate_kl']:.1f}), so samples drawn from N(0, I) land where no code is: their FID is "
-            f"{ae['fid']:.0f}, {ae['fid'] / vae['fid']:.1f}× that of β = 1 ({vae['fid']:.0f}). Sampling instead "
-            f"from a Gaussian fitted to the codes gives {ae['fid_fitted_gaussian']:.0f}: the decoder is fine, "
-            "the prior is in the wrong place.")
-        lines.append(_interpolation_sentence(ae["interp_jumpiness"], vae["interp_jumpiness"]))
-        if ae["recon"] < vae["recon"]:
-            lines.append(f"In exchange β = 0 reconstructs better ({ae['recon']:.1f} vs {vae['recon']:.1f} nats): "
-                         "the KL term buys a usable prior with reconstruction quality.")
-    big = [b for b in by_beta if b > 1]
-    if big:
-        top = max(big)
-        lines.append(f"**Far above 1 the posterior collapses:** at β = {top:g} the codes carry only "
-                     f"{by_beta[top]['kl']:.1f} nats and reconstructions cost {by_beta[top]['recon']:.1f} nats: "
-                     "blurry, averaged digits.")
-    lines.append(f"Selected β = {selected_beta:g}: reconstruction {m['recon']:.1f} nats, KL {m['kl']:.1f} nats, "
-                 f"{m['active_units']} active units, prior-sample FID {m['fid']:.0f} "
-                 f"(real-vs-real floor {m['reference_fid'][REAL_ROW]:.0f}).")
-    return "\n\n".join(lines)
-
-
-def _interpolation_sentence(jumpiness_at_0: float, jumpiness_at_1: float) -> str:
-    """What the lab measures about lines between encoded digits; it does not separate β = 0 from β = 1 on the
-    shipped sweep (1.59 vs 1.63), so the page says so instead of claiming that interpolations jump."""
-    a, b = jumpiness_at_0, jumpiness_at_1
-    if abs(a - b) <= 0.1 * max(a, b):
-        how = "about as smooth at β = 0 as at β = 1"
-    else:
-        how = "jumpier at β = 0 than at β = 1" if a > b else "smoother at β = 0 than at β = 1"
-    return (f"A straight line between two *encoded* test digits stays {how}: its largest step is {a:.2f}× its mean "
-            f"step at β = 0 and {b:.2f}× at β = 1 (interpolation jumpiness, median of 100 lines in judge features). "
-            "What β = 0 breaks is everything away from the codes, where the prior's samples land.")
+    return vae_sentences.across_beta({r.kl_weight: run_cache.run_metrics(r.path) for r in sweep}, selected_beta,
+                                     latent_dim)

@@ -94,24 +94,31 @@ def test_a_bad_upload_is_a_message_not_a_traceback(vae_page):
     at.file_uploader(key="draw_upload").set_value(None).run()
 
 
-@pytest.mark.parametrize("beta, collapsed", [("0", 0), ("8", 9)])
-def test_kl_per_dimension_counts_collapse_from_the_bars(vae_page, beta, collapsed):
+@pytest.mark.parametrize("beta", ["0", "4", "8"])
+def test_kl_per_dimension_counts_one_kind_of_dimension(vae_page, beta):
+    """The strip, the bars' colours, the sentence and the heat map count the same inactive dimensions (at β = 4 a
+    threshold on the KL itself would say 5 of 16 beside 13 active units)."""
     at = vae_page
     at.select_slider(key=SWEEP_KEY).set_value(beta_path(beta)).run()
     open_view(at, "vae_view", "KL per dimension")
     assert not at.exception, at.exception
-    bars = chart(at, "kl_bars")
-    kl = [v for trace in bars["data"] if trace["type"] == "bar" for v in trace["customdata"]]
-    assert len(kl) == 16
-    below = sum(v < 0.01 for v in kl)
-    assert below == collapsed  # measured on the shipped sweep: β = 8 switches 9 of 16 dimensions off
+    active_units = int(next(m.value for m in at.metric if m.label == "Active units"))
+    saved = json.loads((SHIPPED_DIR / "vae-z16" / f"beta-{beta}" / "eval.json").read_text())["active_units"]
+    assert active_units == saved
+    bars = [t for t in chart(at, "kl_bars")["data"] if t["type"] == "bar"]
+    coloured = {t["name"].split(" ")[0]: [row[1] for row in t.get("customdata", [])] for t in bars}  # variances
+    assert len(coloured.get("active", [])) == active_units and len(coloured.get("inactive", [])) == 16 - active_units
+    assert all(v > 0.01 for v in coloured.get("active", [])) and all(v <= 0.01 for v in coloured.get("inactive", []))
     sentence = next(m.value for m in at.markdown if m.value.startswith(f"**At β = {beta}"))
-    if below:
-        assert f"{below} of 16 dimensions carry no information: posterior collapse" in sentence
+    idle = 16 - active_units
+    if idle:
+        assert f"{idle} of 16 dimensions carry no information: posterior collapse" in sentence
+        assert f"The other {active_units} are the active units" in sentence
     else:
-        assert "all 16 dimensions carry information" in sentence
+        assert "all 16 dimensions are active units" in sentence
     heat = chart(at, "kl_heatmap")["data"][0]
-    assert len(heat["y"]) == 10 and "β = 8 (9 collapsed)" in heat["y"]
+    assert len(heat["y"]) == 10 and f"β = {beta} ({idle} inactive)" in heat["y"]
+    assert "β = 8 (9 inactive)" in heat["y"]  # measured on the shipped sweep: β = 8 switches 9 of 16 dimensions off
 
 
 def test_decode_anywhere_decodes_the_clicked_point_and_reads_it(vae_page):
