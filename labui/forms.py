@@ -96,7 +96,8 @@ def gan_training_form() -> None:
         noise = c3.selectbox("Noise", ["uniform", "normal"], key="gan_form_noise")
         size = c1.selectbox("Training images", list(TRAIN_SIZES), index=3, key="gan_form_size")
         loss = c2.selectbox("Loss", list(LOSSES), key="gan_form_loss",
-                            help="bce: the homework's; lsgan: least squares; wgan-gp: Wasserstein with a gradient "
+                            help="bce: the homework's; minimax: the GAN paper's G loss, log(1 − D(G(z))), which stalls "
+                                 "while D wins; lsgan: least squares; wgan-gp: Wasserstein with a gradient "
                                  f"penalty ({LOSSES['wgan-gp'].critic_steps} critic steps per G step); hinge: "
                                  "margins at ±1. The same G and D, and the same fixed noise, for every loss")
         name = c3.text_input("Run name (optional)", key="gan_form_name", max_chars=100,

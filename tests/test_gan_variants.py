@@ -70,7 +70,7 @@ def test_losses_pull_the_scores_the_way_their_papers_say():
 
 
 def test_an_unknown_loss_is_refused_by_name():
-    with pytest.raises(ConfigError, match="loss 'wgan' is not a GAN loss; choose one of bce, lsgan, wgan-gp, hinge"):
+    with pytest.raises(ConfigError, match="loss 'wgan' is not a GAN loss; choose one of bce, minimax, lsgan, wgan-gp, hinge"):
         GANConfig(loss="wgan").validate()
 
 
@@ -105,3 +105,18 @@ def test_a_gan_run_keeps_its_discriminator_and_compaction_keeps_the_chosen_ones(
     run.compact((1, 3), keep_all_grids=True, keep_discriminator=(3,))
     assert run.epochs_with_weights() == [1, 3] and run.epochs_with_weights("D") == [3]
     assert torch.load(run.weights_path(3, "D"), weights_only=True)["net.1.weight"].dtype == torch.float16
+
+
+def test_the_minimax_g_loss_saturates_where_bce_does_not():
+    """While D rejects the fakes (logits far below 0), log(1 − D(G(z))) is nearly flat: G's gradient under minimax
+    is a sliver of bce's. Where D is fooled (logits above 0), minimax pushes harder."""
+    for logit, minimax_smaller in ((-6.0, True), (3.0, False)):
+        grads = {}
+        for loss in ("minimax", "bce"):
+            fake = torch.full((64,), logit, requires_grad=True)
+            LOSSES[loss].g_loss(fake).backward()
+            grads[loss] = fake.grad.abs().sum().item()
+        assert (grads["minimax"] < 0.01 * grads["bce"]) if minimax_smaller else (grads["minimax"] > grads["bce"])
+    scores = torch.linspace(-4, 4, 9)
+    assert torch.allclose(LOSSES["minimax"].g_loss(scores), torch.log(1 - scores.sigmoid()).mean(), atol=1e-6)
+    assert LOSSES["minimax"].d_loss is LOSSES["bce"].d_loss  # only G's loss differs

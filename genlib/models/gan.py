@@ -1,5 +1,5 @@
 """GAN generators and discriminators: the homework's infoGAN-style conv nets and a small CPU-sized MLP pair,
-and the losses of the seed's collection that train the same pair (bce, lsgan, wgan-gp, hinge).
+and the losses that train the same pair (bce, the GAN paper's minimax, and the seed's lsgan, wgan-gp, hinge).
 
 Images live in [-1, 1] inside the GAN (tanh output); `sample()` hands back [0, 1] like the VAE.
 The discriminator returns a raw score (a logit), so every loss reads the same output: bce applies the
@@ -24,7 +24,7 @@ class GANConfig:
     arch: str = "small"      # small: an MLP pair sized for a 2-core CPU; infogan: the homework's conv nets (GPU)
     z_dim: int = 62          # noise dimension, as in the homework
     noise: str = "uniform"   # uniform on [0, 1) as in the homework, or normal N(0, I)
-    loss: str = "bce"        # bce (the homework's), lsgan (least squares), wgan-gp (Wasserstein, penalised), hinge
+    loss: str = "bce"        # bce (the homework's), minimax (the GAN paper's saturating G loss), lsgan, wgan-gp, hinge
 
     def validate(self) -> None:
         if self.arch not in GAN_ARCHS:
@@ -152,12 +152,19 @@ def _bce_g(fake: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # the non-saturating G loss
 
 
+def _minimax_g(fake: torch.Tensor) -> torch.Tensor:
+    # the GAN paper's G loss: minimise log(1 − D(G(z))), which is −softplus of the logit. While D rejects the
+    # fakes confidently its slope is σ(logit) ≈ 0: G barely learns, the stall the non-saturating bce loss avoids
+    return -F.softplus(fake).mean()
+
+
 def _identity(scores: torch.Tensor) -> torch.Tensor:
     return scores
 
 
 LOSSES = {
     "bce": GANLoss(_bce_d, _bce_g, torch.sigmoid, "probability 'real'"),
+    "minimax": GANLoss(_bce_d, _minimax_g, torch.sigmoid, "probability 'real'"),  # D as bce's; G saturating
     # Mao et al.: least squares towards 1 (real) and 0 (fake); G pulls its fakes' scores towards 1
     "lsgan": GANLoss(lambda r, f: 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean(),
                      lambda f: 0.5 * ((f - 1) ** 2).mean(), _identity, "D's raw score (targets: real 1, fake 0)"),
