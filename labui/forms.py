@@ -19,8 +19,8 @@ FIELD_LABELS = {"latent_dim": "Latent dimension", "kl_weight": "KL weight β", "
                 "batch_size": "Batch size", "lr_g": "Learning rate G", "lr_d": "Learning rate D", "noise": "Noise",
                 "device": "Training device", "dataset": "Dataset", "loss": "Loss"}
 # Measured, not promised: `python -m genlib bench --device cpu` on the lab's 2-core CPU (docs/benchmarks.md,
-# 2026-11-27) timed the infogan architecture at 216 s per epoch of 60,000 images (batch 64, from 200 iterations).
-INFOGAN_CPU_EPOCH_S = 216.27
+# 2026-12-07) timed a whole infogan epoch of 60,000 images (batch 64) at 225 s from the CLI.
+INFOGAN_CPU_EPOCH_S = 224.76
 SLOW_RUN_WAITING = "gan_cpu_confirm"  # session key: the settings of a CPU infogan run waiting for a yes
 
 
@@ -134,7 +134,7 @@ def _confirm_slow_cpu_run(args: tuple) -> None:
     seconds = infogan_cpu_estimate_s(epochs, train_values["train_limit"])
     expected = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
     st.warning(f"**The infogan architecture is meant for a GPU, and this run would train on the CPU.** On the lab's "
-               f"2-core CPU one epoch of 60,000 images takes {INFOGAN_CPU_EPOCH_S:.0f} s (measured over 200 iterations "
+               f"2-core CPU one epoch of 60,000 images takes {INFOGAN_CPU_EPOCH_S:.0f} s (a whole epoch measured "
                f"with `python -m genlib bench`, docs/benchmarks.md), so {epochs} epoch(s) of {images:,} images would "
                f"take about **{expected}**, longer while the page shares the cores. The small architecture is "
                "sized for the CPU.")

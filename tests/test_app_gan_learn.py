@@ -109,7 +109,7 @@ def test_the_form_trains_the_chosen_loss():
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.switch_page("app_pages/gan.py").run()
-    assert at.selectbox(key="gan_form_loss").options == ["bce", "lsgan", "wgan-gp", "hinge"]
+    assert at.selectbox(key="gan_form_loss").options == ["bce", "minimax", "lsgan", "wgan-gp", "hinge"]
     at.selectbox(key="gan_form_loss").set_value("hinge")
     at.selectbox(key="gan_form_size").set_value("2,000")
     next(b for b in at.button if b.label == "Train").click().run()

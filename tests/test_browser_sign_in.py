@@ -12,7 +12,7 @@ import pytest
 
 from browser import CHROMIUM, ROOT, browser_pages, free_port, shot, streamlit_server
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.browser, pytest.mark.slow,  # about 2.5 minutes: CI runs it, `./lab test` leaves it out
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium")]
 STUDENTS = ("alice", "bob")
 
@@ -97,7 +97,4 @@ def test_students_sign_in_and_their_jobs_follow_them_not_the_url(class_url):
         sign_in(other, class_url, "bob")
         expect(other.get_by_text("zz-alice-first")).to_have_count(0)
         shot(other, "sign_in_bob_sees_none_of_alices_jobs")
-        for job in ("gan_job_stop_", "gan_job_cancel_"):  # end Alice's jobs: the server trains them meanwhile
-            button = alice.locator(f"[class*='st-key-{job}'] button")
-            if button.count():
-                button.first.click()
+    # Alice's jobs end with the server at the end of the module (their runs are in the suite's own folder)

@@ -52,7 +52,7 @@ def test_gan_train_and_sample_an_epoch(tmp_path):
     (["train", "gan", "--lr", 0, "--out", "X"], "--lr-g must be in (0, 1], got 0"),
     (["train", "gan", "--arch", "huge", "--out", "X"], "--arch 'huge' is not a GAN architecture"),
     (["train", "gan", "--loss", "wgan", "--out", "X"],
-     "--loss 'wgan' is not a GAN loss; choose one of bce, lsgan, wgan-gp, hinge"),
+     "--loss 'wgan' is not a GAN loss; choose one of bce, minimax, lsgan, wgan-gp, hinge"),
     (["train", "gan", "--batch-size", 512, "--train-limit", 100, "--out", "X"], "--batch-size (512) is larger"),
     (["train", "classifier", "--epochs", "two", "--out", "X"], "--epochs must be a whole number, got 'two'"),
     (["sample", "/nonexistent/run", "--out", "x.npy"], "config.json is missing"),
@@ -85,7 +85,7 @@ def test_help_shows_every_setting_with_its_default_and_meaning():
     assert "--lr-g LR_G the generator's Adam learning rate, as in the homework (default: 0.0002)" in text
     assert "--arch ARCH small: an MLP pair sized for a 2-core CPU" in text and "(default: small)" in text
     assert "--lr LR sets --lr-g and --lr-d together" in text
-    assert "--loss LOSS bce (the homework's), lsgan (least squares)" in text and "(default: bce)" in text
+    assert "--loss LOSS bce (the homework's), minimax (the GAN paper's saturating G loss)" in text and "(default: bce)" in text
 
 
 def test_readme_lists_exactly_the_flags_the_cli_has():

@@ -174,6 +174,7 @@ def test_a_cluster_lost_mid_run_is_one_clear_message(ray_engine, monkeypatch):
         ray_engine.jobs("x")
 
 
+@pytest.mark.slow  # 1-4 minutes on 2 cores (a second board starts): CI runs it, `./lab test` leaves it out
 def test_a_killed_board_is_followed_by_one_that_knows_every_job(ray_engine, tmp_path):
     """The board killed for good mid-training: the next call makes a new board from the journal. The waiting
     job keeps its place (and then starts), the job that was training is interrupted and its run resumable."""
@@ -206,7 +207,9 @@ def test_both_engines_satisfy_the_engine_protocol():
 
     wanted = {name for name, _ in inspect.getmembers(Engine, inspect.isfunction) if not name.startswith("_")}
     assert wanted == {"submit", "jobs", "stop", "describe"}
+    def parameters(fn) -> list[str]:  # Ray adds a private tracing parameter to methods of classes it wraps
+        return [p for p in inspect.signature(fn).parameters if not p.startswith("_")]
+
     for cls in (ThreadEngine, RayEngine):
         for name in wanted:
-            assert inspect.signature(getattr(cls, name)).parameters.keys() == \
-                inspect.signature(getattr(Engine, name)).parameters.keys(), (cls.__name__, name)
+            assert parameters(getattr(cls, name)) == parameters(getattr(Engine, name)), (cls.__name__, name)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 
 from ..errors import GenlibError, RunError
+from .files import read_json_object
 from .lock import is_being_written
 from .store import WEIGHT_FOLDERS, Run, safe_run_name
 
@@ -194,12 +194,7 @@ def _check_file(path: Path, entry: str) -> None:
         if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
             raise RunError(f"{entry} does not hold a network's weights")
     elif path.suffix == ".json":
-        try:
-            record = json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError) as err:
-            raise RunError(f"{entry} is not valid JSON ({err})") from None
-        if not isinstance(record, dict):
-            raise RunError(f"{entry} does not hold a JSON object")
+        read_json_object(path, "", shown_as=entry)
     elif path.suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as steps:

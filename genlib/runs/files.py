@@ -42,6 +42,19 @@ def save_tensors(path: Path, obj) -> None:
     atomic_write(path, buf.getvalue())
 
 
+def read_json_object(path: Path, what: str, shown_as: str | None = None) -> dict:
+    """A JSON file that must hold an object, or a RunError naming it (as `shown_as`, else its path) and ending in
+    `what`, what the reader cannot do without it."""
+    name = shown_as or path
+    try:
+        obj = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RunError(f"{name} is not valid JSON ({err}){what}") from None
+    if not isinstance(obj, dict):
+        raise RunError(f"{name} does not hold a JSON object{what}")
+    return obj
+
+
 def load_tensors(path: Path):
     """Load a weights file without ever unpickling code (weights_only=True)."""
     if not path.is_file():

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RunError
-from .files import atomic_write, load_tensors, save_tensors, write_json
+from .files import atomic_write, load_tensors, read_json_object, save_tensors, write_json
 from .lock import is_being_written
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
@@ -177,13 +177,7 @@ class Run:
         path = self.path / name
         if not path.is_file():
             raise RunError(f"{path} is missing; this folder is not a complete run.")
-        try:
-            obj = json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError) as err:
-            raise RunError(f"{path} is not valid JSON ({err}); the run cannot be read.") from err
-        if not isinstance(obj, dict):
-            raise RunError(f"{path} does not hold a JSON object; the run cannot be read.")
-        return obj
+        return read_json_object(path, "; the run cannot be read.")
 
     def config(self) -> dict:
         cfg = self._read_json("config.json")
