@@ -11,16 +11,13 @@ import streamlit as st
 from genlib.evaluation import collapse
 from genlib.evaluation.metrics import COVERAGE_SHARE
 from genlib.evaluation.collapse import EpochAlarm
+from labui.claims import share_text
 
 MAX_ENTROPY = math.log(10)
 WHAT_COLLAPSE_IS = (
     "Mode collapse is a generator that stops drawing some of the digits it could draw: it maps more and more "
     "of its noise onto the few digits that fool the discriminator right now. Each sample can still look fine "
     "and the losses do not show it; what goes is the variety, and the judge's class histogram measures that.")
-
-
-def pct(share: float) -> str:
-    return f"{share:.1%}"
 
 
 def variety(alarm: EpochAlarm) -> str:
@@ -48,17 +45,17 @@ def all_come_back(alarm: EpochAlarm) -> bool:
 
 
 def _dropped(alarm: EpochAlarm, last_epoch: int, line: float) -> str:
-    lost = "; ".join(f"digit {d.digit}: {pct(d.peak_share)} at epoch {d.peak_epoch}, {pct(d.share)} now"
+    lost = "; ".join(f"digit {d.digit}: {share_text(d.peak_share)} at epoch {d.peak_epoch}, {share_text(d.share)} now"
                      f"{_fate(d, alarm.epoch, last_epoch)}" for d in alarm.dropped)
     headline = ("digits it drew before fell below the line and came back later" if all_come_back(alarm)
                 else "digits it drew before are gone")
     lines = [f"**Mode-collapse alarm, epoch {alarm.epoch}: {headline}.** "
-             + (f"Below the alarm line of {pct(line)} (a third of the fair 10%) after having been above it: "
+             + (f"Below the alarm line of {share_text(line)} (a third of the fair 10%) after having been above it: "
                 f"{lost}. " if alarm.dropped else "") + coverage(alarm),
              WHAT_COLLAPSE_IS, variety(alarm)]
     if alarm.not_yet:
         lines.append("Never above the line yet (not learned rather than dropped): digits "
-                     + ", ".join(f"{digit} ({pct(share)})" for digit, share in alarm.not_yet) + ".")
+                     + ", ".join(f"{digit} ({share_text(share)})" for digit, share in alarm.not_yet) + ".")
     if all_come_back(alarm):
         lines.append("Every dropped digit comes back later in this run: the generator hopped between digits and "
                      "returned (common in early epochs) rather than collapsing for good.")
@@ -70,17 +67,17 @@ def _dropped(alarm: EpochAlarm, last_epoch: int, line: float) -> str:
 
 
 def _not_yet(alarm: EpochAlarm, line: float) -> str:
-    rare = ", ".join(f"{digit} ({pct(share)})" for digit, share in alarm.not_yet)
+    rare = ", ".join(f"{digit} ({share_text(share)})" for digit, share in alarm.not_yet)
     return "\n\n".join([
-        f"**Not yet learned, epoch {alarm.epoch}:** digits {rare} are below the alarm line of {pct(line)} "
+        f"**Not yet learned, epoch {alarm.epoch}:** digits {rare} are below the alarm line of {share_text(line)} "
         "(a third of the fair 10%) and have not been above it at any earlier epoch. " + coverage(alarm),
         "The generator has not learned to draw them yet; that is not mode collapse, which is losing digits it "
         "drew before (the alarm says so when it happens).", variety(alarm)])
 
 
 def _quiet(alarm: EpochAlarm, line: float) -> str:
-    return (f"**No collapse alarm at epoch {alarm.epoch}:** every digit takes at least {pct(line)} of the samples "
-            f"(a third of the fair 10%); the rarest, {alarm.rarest_digit}, takes {pct(alarm.rarest_share)}. "
+    return (f"**No collapse alarm at epoch {alarm.epoch}:** every digit takes at least {share_text(line)} of the samples "
+            f"(a third of the fair 10%); the rarest, {alarm.rarest_digit}, takes {share_text(alarm.rarest_share)}. "
             + coverage(alarm) + " " + variety(alarm))
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import streamlit as st
 
 from genlib.models import VAEConfig
+from genlib.pretrain import SWEEP_BETAS
 from genlib.runs.store import Run
 from genlib.training.configs import VAETrainConfig
 from labui import forms, run_cache, vae_sentences
 
-# the β values of the shipped sweep: the neighbours a single run is offered
-BETA_LADDER = [0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 VIEWED = "vae_viewed_run"  # the run shown last, so a group that grows keeps showing it
 
 
@@ -81,7 +80,7 @@ def pick_run(key: tuple, group: list):
 def neighbour_offer(run) -> None:
     """Train another β with this run's settings (architecture, latent size, images, epochs), so it gets a sweep.
     The choice starts on the other side of the lesson: β = 1 beside a run without the KL term, else β = 0."""
-    choices = [b for b in BETA_LADDER if b != run.kl_weight]
+    choices = [b for b in SWEEP_BETAS if b != run.kl_weight]  # the shipped sweep's β: the neighbours offered
     default = 1.0 if run.kl_weight == 0.0 else 0.0
     left, right = st.columns([1, 2])
     beta = left.selectbox("β to train beside it", choices, index=choices.index(default), format_func="{:g}".format,

@@ -19,7 +19,6 @@ def test_entropy_of_known_histograms():
     assert collapse.entropy_nats([0.1] * 10) == pytest.approx(math.log(10))
     assert str(collapse.entropy_nats([1.0] + [0.0] * 9)) == "0.0"  # printed as 0.00, never -0.00
     assert collapse.entropy_nats([0.5, 0.5] + [0.0] * 8) == pytest.approx(math.log(2))
-    assert collapse.effective_classes([0.25] * 4 + [0.0] * 6) == pytest.approx(4.0)
 
 
 def test_rarest_share_and_the_alarm_line():

@@ -10,7 +10,6 @@ what mode collapse looks like from outside).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,11 +22,6 @@ def entropy_nats(hist) -> float:
     p = np.asarray(hist, dtype=np.float64)
     p = p[p > 0] / p.sum()
     return max(0.0, float(-(p * np.log(p)).sum()))  # one class: 0, not -0.0
-
-
-def effective_classes(hist) -> float:
-    """exp(entropy): how many equally common classes would be this varied (10 for balanced digits)."""
-    return math.exp(entropy_nats(hist))
 
 
 def rarest(hist) -> tuple[int, float]:
