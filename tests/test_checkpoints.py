@@ -182,3 +182,11 @@ def test_a_failed_epoch_write_ends_training_with_its_error_and_no_later_epoch_is
     run = Run(tmp_path / "r")
     assert run.epochs_done() == 1 and run.resume_state_path() == run.state_path(1)  # nothing after the failure
     assert not run.state_path(3).exists() and not run.state_path(4).exists()
+
+
+def test_a_compacted_run_ships_without_its_writer_lock(tmp_path, tiny_gan_run):
+    run_dir = copy_run(tiny_gan_run, tmp_path / "shipped")
+    assert (run_dir / "writer.lock").is_file()  # the last writer's name, left by training
+    Run(run_dir).compact(keep_weights=(3,), keep_all_grids=True)
+    assert not (run_dir / "writer.lock").exists() and not list(run_dir.glob("state_*.pt"))
+    assert Run(run_dir).history()["status"] == "complete" and Run(run_dir).epochs_with_weights() == [3]

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import RunError
 from .files import atomic_write, load_tensors, read_json_object, save_tensors, write_json
-from .lock import is_being_written
+from .lock import LOCK_NAME, is_being_written
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
 SHIPPED_DIR = CHECKPOINTS_DIR / "shipped"   # the pretrained runs that come with the lab
@@ -134,6 +134,7 @@ class Run:
         discriminators) as float16, and (unless keep_all_grids) only the last epoch's grid. None keeps every epoch."""
         for state in self.path.glob("state_*.pt"):
             state.unlink()
+        (self.path / LOCK_NAME).unlink(missing_ok=True)  # a finished run ships without its last writer's name
         if not keep_all_grids:
             for grid in sorted((self.path / "grids").glob("epoch_*.png"))[:-1]:
                 grid.unlink()
