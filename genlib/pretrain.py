@@ -1,6 +1,6 @@
 """The shipped runs: one seeded plan that regenerates every run under checkpoints/shipped/.
 
-    python -m genlib pretrain            # everything missing (the homework's GAN alone: 2.5-3 h on 2 CPU cores)
+    python -m genlib pretrain            # everything missing (the homework's GAN alone: about 3 h on 2 CPU cores)
     python -m genlib pretrain --force    # retrain everything
 
 Shipped runs are compacted to keep checkpoints/ under 64 MiB: no resume state, weights stored as float16
@@ -15,7 +15,6 @@ This module sits above runs/, training/ and evaluation/: it trains, scores and d
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ GAN_EPOCHS = 20
 GAN_WEIGHT_EPOCHS = (1, 2, 3, 5, 10, 15, 20)  # generators shipped; grids and metrics ship for every epoch
 GAN_VARIANTS = ("lsgan", "hinge", "wgan-gp")  # the small GAN's other losses, shipped beside bce
 DISCRIMINATOR_EPOCHS = (1, 5, 20)             # bce's discriminators shipped (slow motion starts from these epochs)
-VARIANT_WEIGHT_EPOCHS = (GAN_EPOCHS,)         # the variants' G and D: the last epoch only, to fit the 40 MB budget
+VARIANT_WEIGHT_EPOCHS = (GAN_EPOCHS,)         # the variants' G and D: the last epoch only, to fit the checkpoints budget
 # the shipped VAEs were trained with fp32 steps: a regeneration gives the runs that ship (bf16 steps, the default
 # on CPUs that have them, would move their numbers by a few tenths of a nat)
 SHIPPED_STEP_PRECISION = "fp32"
@@ -107,24 +106,14 @@ def pretrain(engine, root: Path = SHIPPED_DIR, device: str = "auto", force: bool
 def ship(item: ShippedRun, run: Run, made_by: str) -> None:
     """Make a finished run of the plan ready to ship: compacted, its making recorded, scored once.
 
-    The record says how it was made, so a page can quote it: the command, the CPU, the wall time of its epochs."""
+    The record says how it was made, so a page can quote it: the command and the wall time of its epochs (the
+    CPU it trained on is in the provenance since its creation: shipping may happen on another machine)."""
     from .evaluation.evaluate import cached_run_metrics
 
     seconds = [record["seconds"] for record in run.history()["epochs"]]
     run.compact(item.keep_weights, item.keep_all_grids, item.keep_discriminator)
     kept_d = {"shipped_discriminator_epochs": item.keep_discriminator or "all"} if item.kind == "gan" else {}
-    run.add_provenance(made_by=made_by, shipped_weight_epochs=item.keep_weights or "all", cpu=cpu_name(),
+    run.add_provenance(made_by=made_by, shipped_weight_epochs=item.keep_weights or "all",
                        train_seconds=round(sum(seconds)), seconds_per_epoch=round(float(np.median(seconds)), 1),
                        **kept_d)
     cached_run_metrics(run.path)
-
-
-def cpu_name() -> str:
-    """The processor's model name as Linux reports it (platform.processor() is often empty there)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

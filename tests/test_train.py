@@ -149,3 +149,12 @@ def test_one_epoch_vae_samples_look_like_digits():
     # measured here: 10 classes, IS 3.8, FID 579 (noise 1083, blurred digits 306): blurry but digit-shaped
     assert quality["classes_covered"] == 10 and quality["inception_score"] > 3
     assert quality["fid"] < reference_fids()[NOISE_ROW] / 1.5
+
+
+def test_a_new_run_records_the_cpu_it_trained_on(tmp_path):
+    from genlib.devices import cpu_name
+
+    fit("vae", VAEConfig(latent_dim=2, hidden=16), VAETrainConfig(epochs=1, train_limit=256, metric_samples=0,
+                                                                   device="cpu"), tmp_path / "r")
+    recorded = Run(tmp_path / "r").config()["provenance"]["cpu"]
+    assert recorded == cpu_name() and recorded  # the processor's name, kept from the run's creation on

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..devices import describe
+from ..devices import cpu_name, describe
 from ..errors import RunError
 from ..images import png_bytes
 from ..runs.files import load_tensors
@@ -114,7 +114,7 @@ def _with_defaults(kind: str, settings: dict) -> dict:
 
 def provenance(device: torch.device, **facts) -> dict:
     return {
-        "genlib": __version__, "torch": torch.__version__, "device": describe(device), **facts,
+        "genlib": __version__, "torch": torch.__version__, "device": describe(device), "cpu": cpu_name(), **facts,
         "host": platform.node(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
